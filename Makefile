@@ -1,0 +1,48 @@
+# gaibo: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs lint and the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: install run demo test lint format messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+
+run: demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+test: lint
+	@if [ -x /usr/bin/chromium ]; then \
+		echo "Browser tests: on, with /usr/bin/chromium."; \
+	else \
+		echo "Browser tests: SKIPPED, /usr/bin/chromium is not installed (apt-get install chromium fonts-noto-cjk)."; \
+	fi
+	$(BIN)/pytest
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-extract the translatable strings after changing them; fill locale/zh_Hans/LC_MESSAGES/django.po,
+# then compile. Both files are committed, so running the app needs no gettext tools.
+messages: install
+	$(MANAGE) makemessages --locale zh_Hans --no-location --ignore "$(VENV)/*"
+	$(MANAGE) compilemessages --locale zh_Hans
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,23 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COUNTY_EDUCATION = "county_education", _("County education bureau")
+    COUNTY_FINANCE = "county_finance", _("County finance bureau")
+    CITY = "city", _("City bureau")
+    PROVINCE = "province", _("Provincial department")
+    INSPECTOR = "inspector", _("Inspector")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+# Roles that keep schools and projects (create and edit) within their own subtree.
+PROJECT_EDITOR_ROLES = frozenset({Role.COUNTY_EDUCATION, Role.CITY, Role.ADMINISTRATOR})
+
+# The level of the district tree each role belongs to; an administrator may sit anywhere.
+ROLE_LEVELS = {
+    Role.COUNTY_EDUCATION: "county",
+    Role.COUNTY_FINANCE: "county",
+    Role.CITY: "city",
+    Role.PROVINCE: "province",
+}

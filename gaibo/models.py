@@ -1,0 +1,63 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gaibo.choices import PROJECT_EDITOR_ROLES, ROLE_LEVELS, Role
+from projects.choices import DistrictLevel
+
+
+class User(AbstractUser):
+    """A bureau user: a role, and the node of the district tree whose subtree it sees."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role, default=Role.COUNTY_EDUCATION)
+    district = models.ForeignKey(
+        "projects.District",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role=Role.ADMINISTRATOR) | Q(district__isnull=False),
+                name="%(app_label)s_%(class)s_district_required",
+                violation_error_message=_(
+                    "Every user except an administrator belongs to a district."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("admin:gaibo_user_change", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        level = ROLE_LEVELS.get(self.role)
+        if level and self.district_id and self.district.level != level:
+            raise ValidationError(
+                {
+                    "district": _("A user with the role “%(role)s” belongs to a %(level)s.")
+                    % {"role": self.get_role_display(), "level": DistrictLevel(level).label}
+                }
+            )
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.is_superuser or (self.role == Role.ADMINISTRATOR and not self.district_id)
+
+    @property
+    def can_edit_projects(self) -> bool:
+        return self.is_active and (self.is_superuser or self.role in PROJECT_EDITOR_ROLES)

@@ -1,0 +1,84 @@
+from django.contrib import admin
+
+from gaibo.admin import ScopedAdmin
+from projects import services
+from projects.models import District, EquipmentLine, Project, School
+
+
+@admin.register(District)
+class DistrictAdmin(ScopedAdmin):
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    list_select_related = ("parent",)
+
+
+@admin.register(School)
+class SchoolAdmin(ScopedAdmin):
+    list_display = (
+        "code",
+        "name",
+        "county",
+        "school_type",
+        "location",
+        "pupils",
+        "is_public",
+        "in_layout_plan",
+    )
+    list_filter = (
+        "county",
+        "school_type",
+        "location",
+        "is_boarding",
+        "is_public",
+        "in_layout_plan",
+    )
+    search_fields = ("code", "name")
+    list_select_related = ("county",)
+
+    def save_model(self, request, obj, form, change):
+        services.school_save(school=obj, acting_user=request.user)
+
+
+class EquipmentLineInline(admin.TabularInline):
+    model = EquipmentLine
+    extra = 0
+    fields = ("category", "item", "unit", "quantity", "amount")
+
+
+@admin.register(Project)
+class ProjectAdmin(ScopedAdmin):
+    list_display = (
+        "code",
+        "name",
+        "school",
+        "category",
+        "plan_year",
+        "status",
+        "planned_area",
+        "planned_amount",
+    )
+    list_filter = (
+        "programme",
+        "category",
+        "status",
+        "plan_year",
+        "is_early",
+        "school__county",
+    )
+    search_fields = ("code", "name", "school__name", "school__code", "contractor")
+    list_select_related = ("school", "school__county")
+    readonly_fields = ("status",)
+    inlines = [EquipmentLineInline]
+
+    def save_model(self, request, obj, form, change):
+        services.project_save(project=obj, acting_user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        lines = formset.save(commit=False)
+        services.equipment_lines_save(
+            project=form.instance,
+            lines=lines,
+            removed=formset.deleted_objects,
+            acting_user=request.user,
+        )

@@ -1,0 +1,60 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gaibo.forms import DateInput, WanYuanField
+from projects.choices import STEP_DATE_FIELDS
+from projects.models import EquipmentLine, Project, School
+
+
+class ProjectForm(forms.ModelForm):
+    planned_amount = WanYuanField(label=_("Planned amount (10,000 yuan)"), min_value=0)
+    bid_price = WanYuanField(
+        label=_("Winning bid price (10,000 yuan)"), min_value=0, required=False
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "code",
+            "name",
+            "school",
+            "programme",
+            "category",
+            "construction_kind",
+            "work_type",
+            "plan_year",
+            "is_early",
+            "content",
+            "planned_area",
+            "planned_amount",
+            *STEP_DATE_FIELDS,
+            "contractor",
+            "supervisor",
+            "tender_method",
+            "bid_price",
+        ]
+        widgets = {
+            "content": forms.Textarea(attrs={"rows": 3}),
+            **{name: DateInput() for name in STEP_DATE_FIELDS},
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = (
+            School.objects.visible_to(user)
+            .select_related("county")
+            .order_by("county__code", "name")
+        )
+
+
+class EquipmentLineForm(forms.ModelForm):
+    amount = WanYuanField(label=_("Amount (10,000 yuan)"), min_value=0)
+
+    class Meta:
+        model = EquipmentLine
+        fields = ["category", "item", "unit", "quantity", "amount"]
+
+
+EquipmentLineFormSet = forms.inlineformset_factory(
+    Project, EquipmentLine, form=EquipmentLineForm, extra=2, can_delete=True
+)

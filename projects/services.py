@@ -1,0 +1,76 @@
+"""Writes to districts, schools, projects and equipment lines."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gaibo.services import recorded_delete, validated_save
+from projects.models import District, EquipmentLine, Project, School
+
+
+def _check_can_edit(*, acting_user, school: School) -> None:
+    if not acting_user.can_edit_projects:
+        raise PermissionDenied(_("Your role cannot edit schools or projects."))
+    if not School.objects.visible_to(acting_user).filter(pk=school.pk).exists():
+        raise ValidationError({"school": _("This school is outside your district.")})
+
+
+@transaction.atomic
+def school_save(*, school: School, acting_user) -> School:
+    """Create or update a school inside the acting user's district."""
+    if not acting_user.can_edit_projects:
+        raise PermissionDenied(_("Your role cannot edit schools or projects."))
+
+    if not District.objects.visible_to(acting_user).filter(pk=school.county_id).exists():
+        raise ValidationError({"county": _("This county is outside your district.")})
+    if school.pk and not School.objects.visible_to(acting_user).filter(pk=school.pk).exists():
+        raise PermissionDenied(_("This school is outside your district."))
+    return validated_save(school, acting_user=acting_user)
+
+
+@transaction.atomic
+def project_save(
+    *,
+    project: Project,
+    acting_user,
+    lines: Iterable[EquipmentLine] = (),
+    removed_lines: Iterable[EquipmentLine] = (),
+) -> Project:
+    """Create or update a project, its status following its step dates.
+
+    The status is the last lifecycle step that has a date; the database constraints keep the
+    two in agreement. Equipment lines given are saved with it, in the same transaction.
+    """
+    if project.pk and not Project.objects.visible_to(acting_user).filter(pk=project.pk).exists():
+        raise PermissionDenied(_("This project is outside your district."))
+    _check_can_edit(acting_user=acting_user, school=project.school)
+    project.status = project.status_from_dates()
+    validated_save(project, acting_user=acting_user)
+    equipment_lines_save(
+        project=project, lines=lines, removed=removed_lines, acting_user=acting_user
+    )
+    return project
+
+
+@transaction.atomic
+def equipment_lines_save(
+    *,
+    project: Project,
+    lines: Iterable[EquipmentLine],
+    removed: Iterable[EquipmentLine],
+    acting_user,
+) -> None:
+    """Save and remove equipment lines of a project the acting user may edit."""
+    lines, removed = list(lines), list(removed)
+    if not lines and not removed:
+        return
+    _check_can_edit(acting_user=acting_user, school=project.school)
+    for line in removed:
+        if line.project_id != project.pk:
+            raise ValidationError(_("This equipment line belongs to another project."))
+        recorded_delete(line, acting_user=acting_user)
+    for line in lines:
+        line.project = project
+        validated_save(line, acting_user=acting_user)
