@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 MONEY_MAX_DIGITS = 14
 MONEY_DECIMAL_PLACES = 2
@@ -20,7 +21,9 @@ CENT = Decimal("0.01")
 
 def money_field(verbose_name, **kwargs) -> models.DecimalField:
     """A field holding an amount in yuan, never negative."""
-    kwargs.setdefault("validators", [MinValueValidator(ZERO)])
+    kwargs.setdefault(
+        "validators", [MinValueValidator(ZERO, message=_("An amount cannot be negative."))]
+    )
     return models.DecimalField(
         verbose_name,
         max_digits=MONEY_MAX_DIGITS,

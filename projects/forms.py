@@ -7,10 +7,8 @@ from projects.models import EquipmentLine, Project, School
 
 
 class ProjectForm(forms.ModelForm):
-    planned_amount = WanYuanField(label=_("Planned amount (10,000 yuan)"), min_value=0)
-    bid_price = WanYuanField(
-        label=_("Winning bid price (10,000 yuan)"), min_value=0, required=False
-    )
+    planned_amount = WanYuanField(label=_("Planned amount (10,000 yuan)"))
+    bid_price = WanYuanField(label=_("Winning bid price (10,000 yuan)"), required=False)
 
     class Meta:
         model = Project
@@ -48,7 +46,7 @@ class ProjectForm(forms.ModelForm):
 
 
 class EquipmentLineForm(forms.ModelForm):
-    amount = WanYuanField(label=_("Amount (10,000 yuan)"), min_value=0)
+    amount = WanYuanField(label=_("Amount (10,000 yuan)"))
 
     class Meta:
         model = EquipmentLine

@@ -1,4 +1,4 @@
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -114,7 +114,7 @@ class School(models.Model):
     in_layout_plan = models.BooleanField(
         _("in the layout plan and kept long-term"),
         default=True,
-        help_text=_("列入布局规划、长期保留: only such schools may receive projects."),
+        help_text=_("Only schools in the layout plan and kept long-term may receive projects."),
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -287,14 +287,9 @@ class Project(models.Model):
     is_early = models.BooleanField(
         _("implemented early"),
         default=False,
-        help_text=_("提前实施: carried out in an earlier year than its plan year."),
+        help_text=_("Carried out in an earlier year than its plan year."),
     )
-    planned_area = area_field(
-        _("planned floor area (m²)"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
+    planned_area = area_field(_("planned floor area (m²)"), null=True, blank=True)
     planned_amount = money_field(_("planned amount (yuan)"))
     status = models.CharField(
         _("status"), max_length=16, choices=ProjectStatus, default=ProjectStatus.PLANNED
@@ -343,7 +338,10 @@ class Project(models.Model):
                 violation_error_message=_("The winning bid price cannot be negative."),
             ),
             models.CheckConstraint(
-                condition=(Q(category=ProjectCategory.CONSTRUCTION) & Q(planned_area__gt=0))
+                condition=(
+                    Q(category=ProjectCategory.CONSTRUCTION)
+                    & Q(planned_area__isnull=False, planned_area__gt=0)
+                )
                 | (~Q(category=ProjectCategory.CONSTRUCTION) & Q(planned_area__isnull=True)),
                 name="%(app_label)s_%(class)s_construction_has_area",
                 violation_error_message=_(

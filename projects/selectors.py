@@ -19,6 +19,7 @@ def schools_visible_to(*, user):
         School.objects.visible_to(user)
         .select_related("county")
         .annotate(project_count=Count("projects"))
+        .order_by("county__code", "code")
     )
 
 
