@@ -26,14 +26,17 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
 
 
-def history_entries(*record_querysets) -> list[HistoryEntry]:
-    """The history of some objects, newest first, each change with its old and new value.
+def history_entries(records, *related_records) -> list[HistoryEntry]:
+    """The history of an object and its parts, newest first, each change with before and after.
 
-    Each argument is a queryset of historical records (`Model.history.filter(...)`). Records of
-    one object are compared with the one before; values are shown as a user reads them.
+    Each argument is a queryset of historical records (`Model.history.filter(...)`): first the
+    object's own, then those of its parts (an equipment line of a project), whose entries also
+    name the part. Records of one object are compared with the one before; values are shown as
+    a user reads them.
     """
     entries = []
-    for queryset in record_querysets:
+    for queryset in (records, *related_records):
+        names_part = queryset is not records
         records = list(queryset.select_related("history_user").order_by("history_date", "pk"))
         model = queryset.model.instance_type
         labels = _related_labels(model, records)
@@ -60,7 +63,11 @@ def history_entries(*record_querysets) -> list[HistoryEntry]:
                     when=record.history_date,
                     who=str(record.history_user) if record.history_user else "—",
                     action=str(ACTIONS.get(record.history_type, record.history_type)),
-                    subject=f"{model._meta.verbose_name}: {record.instance}",
+                    subject=(
+                        f"{model._meta.verbose_name} {record.instance}"
+                        if names_part
+                        else str(model._meta.verbose_name)
+                    ),
                     changes=changes,
                 )
             )
