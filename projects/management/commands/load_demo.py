@@ -1,0 +1,25 @@
+"""manage.py load_demo: the demo data of projects/demo.py, created where missing."""
+
+from django.core.management.base import BaseCommand
+
+from projects import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data: 营口市's districts, schools and 全面改薄 projects, and one user per "
+        "role. Creates only what is missing, so it may run again."
+    )
+
+    def handle(self, *args, **options):
+        created = demo.load()
+        if not created:
+            self.stdout.write("Demo data already loaded; nothing created.")
+            return
+        counts = ", ".join(f"{count} {name}" for name, count in created.items())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data loaded: created {counts} (password of every demo user: "
+                f"{demo.PASSWORD})."
+            )
+        )
