@@ -4,13 +4,18 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from gaibo.models import User
+from gaibo.services import recorded_delete
 
 
 class ScopedAdmin(admin.ModelAdmin):
     """An admin whose pages show only what the user may see; anything else answers 404.
 
     The queryset and every foreign-key choice go through the model's `visible_to(user)`.
+    Changes need, besides Django's model permission, the role capability named in
+    `edit_capability` (a property of the user); deletions are recorded with the user.
     """
+
+    edit_capability = "can_edit_projects"
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
@@ -18,17 +23,56 @@ class ScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model
         if hasattr(related.objects, "visible_to"):
-            queryset = kwargs.get("queryset") or related.objects.all()
+            queryset = kwargs["queryset"] if "queryset" in kwargs else related.objects.all()
             kwargs["queryset"] = queryset.visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _may_edit(self, request) -> bool:
+        return bool(getattr(request.user, self.edit_capability, False))
+
+    def has_add_permission(self, request, *args):
+        return self._may_edit(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request) and super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        recorded_delete(obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            recorded_delete(obj, acting_user=request.user)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django redirects to the index with a message; outside one's subtree is a plain 404.
         raise Http404
 
 
+class EverythingAdmin(admin.ModelAdmin):
+    """An admin only for those who see everything (superusers, administrators without a
+    district): users and the district tree decide what everybody else may see."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.sees_everything
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request, *args):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(EverythingAdmin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Role and district"), {"fields": ("role", "district")}),
@@ -41,14 +85,3 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "district", "is_active", "is_staff")
     list_select_related = ("district",)
     autocomplete_fields = ("district",)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.sees_everything:
-            return queryset
-        from gaibo.access import district_subtree
-
-        return queryset.filter(district__in=district_subtree(request.user.district_id))
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        raise Http404

@@ -14,6 +14,12 @@ class Role(models.TextChoices):
 # Roles that keep schools and projects (create and edit) within their own subtree.
 PROJECT_EDITOR_ROLES = frozenset({Role.COUNTY_EDUCATION, Role.CITY, Role.ADMINISTRATOR})
 
+# Roles that record tranches (资金下达) for districts in their subtree.
+ALLOCATION_ROLES = frozenset({Role.CITY, Role.PROVINCE, Role.COUNTY_FINANCE, Role.ADMINISTRATOR})
+
+# Roles that record arrivals of funds and payments (the county finance bureau keeps the accounts).
+PAYMENT_ROLES = frozenset({Role.COUNTY_FINANCE, Role.ADMINISTRATOR})
+
 # The level of the district tree each role belongs to; an administrator may sit anywhere.
 ROLE_LEVELS = {
     Role.COUNTY_EDUCATION: "county",

@@ -6,16 +6,27 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gaibo.money import CENT, YUAN_PER_WAN
+from gaibo.money import CENT, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, YUAN_PER_WAN
 
 
 class WanYuanField(forms.DecimalField):
     """An amount typed and shown in 万元, cleaned to yuan (the stored unit)."""
 
+    # The largest amount a money field holds (MONEY_MAX_DIGITS digits, two of them decimals).
+    MAX_YUAN = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES) - CENT
+
     def to_python(self, value):
         value = super().to_python(value)
         if value is None:
             return None
+        if not value.is_finite():
+            raise ValidationError(_("Enter a number."), code="invalid")
+        if abs(value) > self.MAX_YUAN / YUAN_PER_WAN:
+            raise ValidationError(
+                _("An amount cannot exceed %(limit)s (10,000 yuan).")
+                % {"limit": f"{self.MAX_YUAN / YUAN_PER_WAN:,.2f}"},
+                code="too_large",
+            )
         yuan = value * YUAN_PER_WAN
         if yuan != yuan.quantize(CENT):
             raise ValidationError(
@@ -26,7 +37,8 @@ class WanYuanField(forms.DecimalField):
 
     def prepare_value(self, value):
         if isinstance(value, Decimal):
-            return (value / YUAN_PER_WAN).normalize()
+            text = format((value / YUAN_PER_WAN).normalize(), "f")
+            return text.rstrip("0").rstrip(".") if "." in text else text
         return value
 
     def widget_attrs(self, widget):

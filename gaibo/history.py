@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+OUTSIDE = _("(outside your district)")
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 
 
@@ -26,22 +27,22 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
 
 
-def history_entries(records, *related_records) -> list[HistoryEntry]:
+def history_entries(records, *related_records, user) -> list[HistoryEntry]:
     """The history of an object and its parts, newest first, each change with before and after.
 
     Each argument is a queryset of historical records (`Model.history.filter(...)`): first the
     object's own, then those of its parts (an equipment line of a project), whose entries also
     name the part. Records of one object are compared with the one before; values are shown as
-    a user reads them.
+    a user reads them, and objects outside the user's district are not named.
     """
     entries = []
     for queryset in (records, *related_records):
         names_part = queryset is not records
-        records = list(queryset.select_related("history_user").order_by("history_date", "pk"))
+        rows = list(queryset.select_related("history_user").order_by("history_date", "pk"))
         model = queryset.model.instance_type
-        labels = _related_labels(model, records)
+        labels = _related_labels(model, rows, user)
         previous = {}
-        for record in records:
+        for record in rows:
             before = previous.get(record.id)
             changes = []
             if before is not None and record.history_type == "~":
@@ -75,8 +76,9 @@ def history_entries(records, *related_records) -> list[HistoryEntry]:
     return entries
 
 
-def _related_labels(model, records) -> dict:
-    """The names of every object a foreign key of these records points to, in one query each."""
+def _related_labels(model, records, user) -> dict:
+    """The names of the objects the foreign keys of these records point to, one query each;
+    only those the user may see."""
     wanted = defaultdict(set)
     for model_field in model._meta.concrete_fields:
         if isinstance(model_field, models.ForeignKey):
@@ -86,7 +88,10 @@ def _related_labels(model, records) -> dict:
                     wanted[model_field].add(value)
     labels = {}
     for model_field, pks in wanted.items():
-        for pk, obj in model_field.related_model._base_manager.in_bulk(pks).items():
+        related = model_field.related_model._default_manager.all()
+        if hasattr(related, "visible_to"):
+            related = related.visible_to(user)
+        for pk, obj in related.in_bulk(pks).items():
             labels[(model_field.name, pk)] = str(obj)
     return labels
 
@@ -95,7 +100,7 @@ def _display(model_field, value, labels) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(model_field, models.ForeignKey):
-        return labels.get((model_field.name, value), str(value))
+        return labels.get((model_field.name, value), str(OUTSIDE))
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(model_field, models.BooleanField):

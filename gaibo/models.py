@@ -1,11 +1,24 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gaibo.choices import PROJECT_EDITOR_ROLES, ROLE_LEVELS, Role
+from gaibo.choices import (
+    ALLOCATION_ROLES,
+    PAYMENT_ROLES,
+    PROJECT_EDITOR_ROLES,
+    ROLE_LEVELS,
+    Role,
+)
+from gaibo.constraints import choices_constraint
 from projects.choices import DistrictLevel
+
+
+class GaiboUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMINISTRATOR)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -21,11 +34,14 @@ class User(AbstractUser):
         blank=True,
     )
 
+    objects = GaiboUserManager()
+
     class Meta:
         ordering = ["username"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
+            choices_constraint("role", Role),
             models.CheckConstraint(
                 condition=Q(role=Role.ADMINISTRATOR) | Q(district__isnull=False),
                 name="%(app_label)s_%(class)s_district_required",
@@ -58,6 +74,17 @@ class User(AbstractUser):
     def sees_everything(self) -> bool:
         return self.is_superuser or (self.role == Role.ADMINISTRATOR and not self.district_id)
 
+    def _has_role_in(self, roles) -> bool:
+        return self.is_active and (self.is_superuser or self.role in roles)
+
     @property
     def can_edit_projects(self) -> bool:
-        return self.is_active and (self.is_superuser or self.role in PROJECT_EDITOR_ROLES)
+        return self._has_role_in(PROJECT_EDITOR_ROLES)
+
+    @property
+    def can_record_allocations(self) -> bool:
+        return self._has_role_in(ALLOCATION_ROLES)
+
+    @property
+    def can_record_payments(self) -> bool:
+        return self._has_role_in(PAYMENT_ROLES)

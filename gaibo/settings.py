@@ -126,7 +126,13 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
+# Funds that arrived this many days ago and are still unpaid are flagged as held (滞留).
+GAIBO_HELD_FUNDS_DAYS = int(os.environ.get("GAIBO_HELD_FUNDS_DAYS", "90"))
+
 # Lists are paginated at this many rows a page.
 PAGE_SIZE = 25
 
 GAIBO_SITE_TITLE = _("School improvement programme tracker")
+
+# Supervision photos: the largest file accepted from a phone (bytes).
+GAIBO_PHOTO_MAX_BYTES = int(os.environ.get("GAIBO_PHOTO_MAX_BYTES", 10 * 1024 * 1024))

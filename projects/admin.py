@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from gaibo.admin import ScopedAdmin
+from gaibo.admin import EverythingAdmin, ScopedAdmin
 from projects import services
 from projects.models import District, EquipmentLine, Project, School
 
 
 @admin.register(District)
-class DistrictAdmin(ScopedAdmin):
+class DistrictAdmin(EverythingAdmin):
     list_display = ("code", "name", "level", "parent")
     list_filter = ("level",)
     search_fields = ("code", "name")
@@ -26,7 +26,7 @@ class SchoolAdmin(ScopedAdmin):
         "in_layout_plan",
     )
     list_filter = (
-        "county",
+        ("county", admin.RelatedOnlyFieldListFilter),
         "school_type",
         "location",
         "is_boarding",
@@ -64,7 +64,7 @@ class ProjectAdmin(ScopedAdmin):
         "status",
         "plan_year",
         "is_early",
-        "school__county",
+        ("school__county", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("code", "name", "school__name", "school__code", "contractor")
     list_select_related = ("school", "school__county")

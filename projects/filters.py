@@ -30,8 +30,8 @@ class ProjectFilter(django_filters.FilterSet):
         super().__init__(*args, request=request, **kwargs)
         # The school list follows the chosen county, so that a city's list stays short.
         schools = School.objects.visible_to(request.user).order_by("name")
-        county = self.data.get("county")
-        if county and str(county).isdigit():
+        county = str(self.data.get("county") or "")
+        if county.isdigit() and len(county) < 18:
             schools = schools.filter(county_id=county)
         self.filters["school"].queryset = schools
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from gaibo.access import ScopedQuerySet
+from gaibo.constraints import choices_constraint
 from gaibo.money import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, area_field, money_field
 from projects.choices import (
     CATEGORY_UNITS,
@@ -70,6 +71,7 @@ class District(models.Model):
                 name="%(app_label)s_%(class)s_code_six_digits",
                 violation_error_message=_("A district code is six digits (GB/T 2260)."),
             ),
+            choices_constraint("level", DistrictLevel),
             models.CheckConstraint(
                 condition=(Q(level=DistrictLevel.PROVINCE) & Q(parent__isnull=True))
                 | (~Q(level=DistrictLevel.PROVINCE) & Q(parent__isnull=False)),
@@ -132,6 +134,8 @@ class School(models.Model):
                     "Another school already has this school identification code."
                 ),
             ),
+            choices_constraint("school_type", SchoolType),
+            choices_constraint("location", SchoolLocation),
             models.CheckConstraint(
                 condition=Q(code__regex=r"^[0-9]{10}$"),
                 name="%(app_label)s_%(class)s_code_ten_digits",
@@ -212,7 +216,7 @@ def _lifecycle_constraints():
                     ),
                 )
             )
-        condition = ~Q(category__in=having)
+        condition = ~Q(category__in=having) if len(having) < len(LIFECYCLE_STEPS) else Q()
         for category in having:
             reached = category_field_statuses[(category, field)]
             condition |= Q(category=category) & (
@@ -230,19 +234,28 @@ def _lifecycle_constraints():
             )
         )
     for (earlier, later), categories in pairs.items():
-        constraints.append(
+        labels = {"later": _STEP_DATE_LABELS[later], "earlier": _STEP_DATE_LABELS[earlier]}
+        constraints += [
             models.CheckConstraint(
                 condition=~Q(category__in=categories)
                 | Q(**{f"{later}__isnull": True})
-                | Q(**{f"{earlier}__isnull": False, f"{earlier}__lte": F(later)}),
-                name=f"%(app_label)s_%(class)s_{later}_after_{earlier}",
+                | Q(**{f"{earlier}__isnull": False}),
+                name=f"%(app_label)s_%(class)s_{later}_needs_{earlier}",
                 violation_error_message=format_lazy(
-                    _("The {later} needs the {earlier} first, and cannot be earlier than it."),
-                    later=_STEP_DATE_LABELS[later],
-                    earlier=_STEP_DATE_LABELS[earlier],
+                    _("Fill in the {earlier} before the {later}."), **labels
                 ),
-            )
-        )
+            ),
+            models.CheckConstraint(
+                condition=~Q(category__in=categories)
+                | Q(**{f"{later}__isnull": True})
+                | Q(**{f"{earlier}__isnull": True})
+                | Q(**{f"{earlier}__lte": F(later)}),
+                name=f"%(app_label)s_%(class)s_{later}_not_before_{earlier}",
+                violation_error_message=format_lazy(
+                    _("The {later} cannot be earlier than the {earlier}."), **labels
+                ),
+            ),
+        ]
     return constraints
 
 
@@ -327,6 +340,12 @@ class Project(models.Model):
                 name="%(app_label)s_%(class)s_unique_code",
                 violation_error_message=_("Another project already has this project code."),
             ),
+            choices_constraint("programme", Programme),
+            choices_constraint("category", ProjectCategory),
+            choices_constraint("status", ProjectStatus),
+            choices_constraint("construction_kind", ConstructionKind, blank=True),
+            choices_constraint("work_type", WorkType, blank=True),
+            choices_constraint("tender_method", TenderMethod, blank=True),
             models.CheckConstraint(
                 condition=Q(planned_amount__gte=0),
                 name="%(app_label)s_%(class)s_amount_not_negative",

@@ -51,12 +51,13 @@ def equipment_totals(lines) -> dict:
     )
 
 
-def school_history(*, school):
-    return history_entries(School.history.filter(id=school.pk))
+def school_history(*, school, user):
+    return history_entries(School.history.filter(id=school.pk), user=user)
 
 
-def project_history(*, project):
+def project_history(*, project, user):
     return history_entries(
         Project.history.filter(id=project.pk),
         EquipmentLine.history.filter(project_id=project.pk),
+        user=user,
     )

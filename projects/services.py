@@ -10,9 +10,13 @@ from gaibo.services import recorded_delete, validated_save
 from projects.models import District, EquipmentLine, Project, School
 
 
-def _check_can_edit(*, acting_user, school: School) -> None:
+def _check_role(acting_user) -> None:
     if not acting_user.can_edit_projects:
         raise PermissionDenied(_("Your role cannot edit schools or projects."))
+
+
+def _check_can_edit(*, acting_user, school: School) -> None:
+    _check_role(acting_user)
     if not School.objects.visible_to(acting_user).filter(pk=school.pk).exists():
         raise ValidationError({"school": _("This school is outside your district.")})
 
@@ -20,9 +24,7 @@ def _check_can_edit(*, acting_user, school: School) -> None:
 @transaction.atomic
 def school_save(*, school: School, acting_user) -> School:
     """Create or update a school inside the acting user's district."""
-    if not acting_user.can_edit_projects:
-        raise PermissionDenied(_("Your role cannot edit schools or projects."))
-
+    _check_role(acting_user)
     if not District.objects.visible_to(acting_user).filter(pk=school.county_id).exists():
         raise ValidationError({"county": _("This county is outside your district.")})
     if school.pk and not School.objects.visible_to(acting_user).filter(pk=school.pk).exists():
@@ -46,11 +48,12 @@ def project_save(
     if project.pk and not Project.objects.visible_to(acting_user).filter(pk=project.pk).exists():
         raise PermissionDenied(_("This project is outside your district."))
     _check_can_edit(acting_user=acting_user, school=project.school)
+    problems = project.school.eligibility_problems()
+    if problems:
+        raise ValidationError({"school": problems})
     project.status = project.status_from_dates()
     validated_save(project, acting_user=acting_user)
-    equipment_lines_save(
-        project=project, lines=lines, removed=removed_lines, acting_user=acting_user
-    )
+    _save_lines(project=project, lines=lines, removed=removed_lines, acting_user=acting_user)
     return project
 
 
@@ -63,10 +66,11 @@ def equipment_lines_save(
     acting_user,
 ) -> None:
     """Save and remove equipment lines of a project the acting user may edit."""
-    lines, removed = list(lines), list(removed)
-    if not lines and not removed:
-        return
     _check_can_edit(acting_user=acting_user, school=project.school)
+    _save_lines(project=project, lines=lines, removed=removed, acting_user=acting_user)
+
+
+def _save_lines(*, project: Project, lines, removed, acting_user) -> None:
     for line in removed:
         if line.project_id != project.pk:
             raise ValidationError(_("This equipment line belongs to another project."))

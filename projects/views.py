@@ -33,7 +33,7 @@ class SchoolDetailView(LoginRequiredMixin, DetailView):
         school = self.object
         return super().get_context_data(
             projects=selectors.projects_visible_to(user=self.request.user).filter(school=school),
-            history=selectors.school_history(school=school),
+            history=selectors.school_history(school=school, user=self.request.user),
             **kwargs,
         )
 
@@ -64,7 +64,7 @@ class ProjectDetailView(LoginRequiredMixin, DetailView):
         return super().get_context_data(
             lines=lines,
             line_totals=selectors.equipment_totals(lines),
-            history=selectors.project_history(project=project),
+            history=selectors.project_history(project=project, user=self.request.user),
             **kwargs,
         )
 

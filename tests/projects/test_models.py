@@ -110,14 +110,14 @@ def test_equipment_project_has_no_floor_area_or_building_kind(tree):
 def test_plan_year_lies_in_the_programme(tree):
     project = tree.projects["210881"]
     project.plan_year = 2019
-    assert "计划年度不在项目所属工程的年度范围内" in messages_of(project)
+    assert "计划年度不在所属专项的年度范围内" in messages_of(project)
     refused_by_database(project)
 
 
 def test_a_status_needs_its_date(tree):
     project = tree.projects["210881"]
     project.status = ProjectStatus.APPROVED
-    assert "立项审批日期" in messages_of(project)
+    assert "审批日期应在且仅在项目进行到该环节时填写" in messages_of(project)
     refused_by_database(project)
 
 
@@ -126,10 +126,10 @@ def test_a_later_step_needs_the_earlier_one_and_comes_after_it(tree):
     project.approved_on = date(2022, 3, 1)
     project.tendered_on = date(2022, 2, 1)
     project.status = ProjectStatus.TENDERED
-    assert "招投标日期不能早于立项审批日期" in messages_of(project)
+    assert "招标(询价)日期不能早于审批日期" in messages_of(project)
     refused_by_database(project)
     project.approved_on = None
-    assert "且须先填写立项审批日期" in messages_of(project)
+    assert "填写招标(询价)日期前须先填写审批日期" in messages_of(project)
     refused_by_database(project)
 
 

@@ -27,7 +27,7 @@ def test_history_records_who_changed_what_from_what(tree, users):
     project = tree.projects["210881"]
     project.planned_amount = Decimal("4000000.00")
     services.project_save(project=project, acting_user=users.gaizhou)
-    latest = selectors.project_history(project=project)[0]
+    latest = selectors.project_history(project=project, user=users.gaizhou)[0]
     assert latest.who == "gaizhou"
     change = next(c for c in latest.changes if "amount" in c.label or "投资" in c.label)
     assert (change.old, change.new) == ("3600000.00", "4000000.00")
@@ -74,6 +74,8 @@ def test_lines_are_saved_and_removed_with_history(tree, users):
     assert project.equipment_lines.get().item == "学生床"
     services.project_save(project=project, acting_user=users.gaizhou, removed_lines=[line])
     assert not project.equipment_lines.exists()
-    actions = [entry.action for entry in selectors.project_history(project=project)]
+    actions = [
+        entry.action for entry in selectors.project_history(project=project, user=users.gaizhou)
+    ]
     assert len(actions) == 3  # the project's creation, the line added, the line removed
     assert EquipmentLine.history.filter(history_user=users.gaizhou).count() == 2

@@ -182,7 +182,7 @@ def test_an_invalid_edit_explains_and_saves_nothing(client, tree, users):
     response = client.post(reverse("projects:project_update", args=[project.pk]), data)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "竣工日期不能早于开工日期,且须先填写开工日期" in page
+    assert "填写竣工日期前须先填写开工日期" in page
     assert "金额不能为负数" in page
     project.refresh_from_db()
     assert project.planned_amount == Decimal("3600000.00")
@@ -234,3 +234,73 @@ def test_pages_are_chinese_by_default_and_english_on_request(client, tree, users
     client.post(reverse("set_language"), {"language": "en", "next": url})
     page = client.get(url).content.decode()
     assert 'lang="en"' in page and "Projects" in page
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("Infinity", "请输入一个数字"),
+        ("NaN", "请输入一个数字"),
+        ("1e30", "金额不能超过"),
+        ("12345678901234567890", "金额不能超过"),
+        ("1.0000001", "最多保留六位小数"),
+        ("三百", "请输入一个数字"),
+    ],
+)
+def test_odd_amounts_are_refused_with_a_message(client, tree, users, typed, message):
+    project = tree.projects["210881"]
+    login(client, users.gaizhou)
+    data = project_form_data(project, planned_amount=typed)
+    response = client.post(reverse("projects:project_update", args=[project.pk]), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    project.refresh_from_db()
+    assert project.planned_amount == Decimal("3600000.00")
+
+
+def test_the_form_shows_amounts_in_wan_yuan_as_typed(client, tree, users):
+    project = tree.projects["210881"]
+    login(client, users.gaizhou)
+    page = client.get(reverse("projects:project_update", args=[project.pk])).content.decode()
+    assert 'name="planned_amount" value="360"' in page
+
+
+def test_a_project_at_an_ineligible_school_is_refused(client, tree, users):
+    school = tree.schools["210881"]
+    school.school_type = "kindergarten"
+    school.save()
+    login(client, users.gaizhou)
+    template = ProjectFactory.build(school=school, code="K-1")
+    response = client.post(reverse("projects:project_create"), project_form_data(template))
+    assert response.status_code == 200
+    assert "幼儿园不在实施范围内" in response.content.decode()
+    assert not Project.objects.filter(code="K-1").exists()
+
+
+def test_a_foreign_school_is_not_a_choice(client, tree, users):
+    login(client, users.gaizhou)
+    template = ProjectFactory.build(school=tree.schools["210882"], code="X-10")
+    response = client.post(reverse("projects:project_create"), project_form_data(template))
+    assert "school" in response.context["form"].errors
+    assert not Project.objects.filter(code="X-10").exists()
+
+
+def test_absurd_filter_values_do_not_break_the_list(client, tree, users):
+    login(client, users.city)
+    url = reverse("projects:project_list")
+    for params in ({"county": "9" * 30}, {"plan_year": "abc"}, {"school": "-1"}):
+        assert client.get(url, params).status_code == 200
+
+
+def test_history_does_not_name_schools_outside_the_users_district(client, tree, users):
+    project = tree.projects["210882"]
+    project.school = tree.schools["210881"]
+    from projects import services
+
+    services.project_save(project=project, acting_user=users.city)
+    project.school = tree.schools["210882"]
+    services.project_save(project=project, acting_user=users.city)
+    login(client, users.dashiqiao)
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert "盖州市实验小学" not in page
+    assert "辖区外" in page
