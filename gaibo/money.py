@@ -46,3 +46,8 @@ def yuan_to_wan(amount: Decimal) -> Decimal:
 
 def wan_to_yuan(amount: Decimal) -> Decimal:
     return Decimal(amount) * YUAN_PER_WAN
+
+
+def wan_text(amount: Decimal) -> str:
+    """An amount in yuan written in 万元 for a sentence: "1,234.56"."""
+    return f"{yuan_to_wan(amount):,.2f}"

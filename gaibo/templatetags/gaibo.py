@@ -27,5 +27,11 @@ def area(value):
 
 
 @register.filter
+def percent(value):
+    """A rate computed by a selector (a Decimal percentage, or None where undefined)."""
+    return "—" if value is None else f"{value}%"
+
+
+@register.filter
 def yesno_mark(value):
     return "✓" if value else "—"

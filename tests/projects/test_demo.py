@@ -179,3 +179,31 @@ def test_every_demo_user_logs_in(client):
         assert client.login(username=demo_user.username, password=PASSWORD), demo_user
         client.logout()
     assert get_user_model().objects.get(username="admin").is_superuser
+
+
+def test_demo_money_is_a_programme_under_way():
+    from funding.models import Allocation, Arrival, Payment
+    from funding.selectors import funding_warnings, ledger_for
+    from funding.services import allocation_remaining
+
+    city_user = get_user_model().objects.get(username="yingkou")
+    city = District.objects.get(code="210800")
+    ledger = ledger_for(user=city_user, district=city)
+    assert ledger.total.planned == Decimal("316300000.00")
+    assert ledger.total.plan_by_source == ledger.total.planned  # no funding gap
+    assert ledger.total.arrived == Arrival.objects.aggregate(total=Sum("amount"))["total"]
+    assert ledger.total.paid == Payment.objects.aggregate(total=Sum("amount"))["total"]
+    assert sum(row.arrived for row in ledger.rows) == ledger.total.arrived
+    assert all(allocation_remaining(a) >= 0 for a in Allocation.objects.all())
+    project_rows = [
+        row
+        for county in District.objects.filter(level="county")
+        for row in ledger_for(user=city_user, district=county).rows
+    ]
+    assert len(project_rows) == 118
+    assert sum(row.paid for row in project_rows) == ledger.total.paid
+    fully_paid = [row for row in project_rows if row.paid == row.planned]
+    waiting = [row for row in project_rows if not row.arrived]
+    assert len(fully_paid) > 50 and len(waiting) > 5
+    held = {w.url for w in funding_warnings(user=city_user, district=city) if w.kind == "资金滞留"}
+    assert len(held) == 1

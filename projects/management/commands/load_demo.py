@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from funding import demo as funding_demo
 from projects import demo
 
 
@@ -13,6 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = demo.load()
+        created += funding_demo.load()
         if not created:
             self.stdout.write("Demo data already loaded; nothing created.")
             return

@@ -1,0 +1,210 @@
+"""The money: tranches allocated down the district tree, each project's funding plan, the
+funds that reached a project (到位) and the payments made from them (报账制)."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from funding.choices import FundLevel
+from gaibo.access import ScopedQuerySet
+from gaibo.money import money_field
+
+
+class Allocation(models.Model):
+    """A tranche (资金下达): money of one source allocated to a district by a document (文号).
+
+    A city may split a tranche it received into tranches for its counties (`split_from`).
+    """
+
+    DISTRICT_LOOKUP = "recipient"
+
+    source = models.CharField(_("fund source"), max_length=16, choices=FundLevel)
+    document_number = models.CharField(
+        _("document number"), max_length=64, help_text=_("e.g. 滁政办〔2023〕33号")
+    )
+    issued_on = models.DateField(_("date issued"))
+    year = models.PositiveSmallIntegerField(_("budget year"))
+    recipient = models.ForeignKey(
+        "projects.District",
+        verbose_name=_("recipient district"),
+        on_delete=models.PROTECT,
+        related_name="allocations",
+    )
+    amount = money_field(_("amount (yuan)"))
+    split_from = models.ForeignKey(
+        "self",
+        verbose_name=_("split from tranche"),
+        on_delete=models.PROTECT,
+        related_name="splits",
+        null=True,
+        blank=True,
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("historical tranche"))
+
+    class Meta:
+        ordering = ["-issued_on", "document_number", "pk"]
+        verbose_name = _("tranche")
+        verbose_name_plural = _("tranches")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="%(app_label)s_%(class)s_amount_positive",
+                violation_error_message=_("The amount of a tranche must be above zero."),
+            ),
+            models.UniqueConstraint(
+                fields=["document_number", "recipient", "source"],
+                name="%(app_label)s_%(class)s_unique_document",
+                violation_error_message=_(
+                    "This document already allocates money of this source to this district."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "source"], name="funding_alloc_year_source")]
+
+    def __str__(self):
+        return f"{self.document_number} {self.recipient} {self.get_source_display()}"
+
+    def get_absolute_url(self):
+        return reverse("funding:allocation_detail", args=[self.pk])
+
+
+class FundingPlanLine(models.Model):
+    """How much of one source a project plans to receive (资金来源明确具体)."""
+
+    DISTRICT_LOOKUP = "project__school__county"
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="funding_plan",
+    )
+    source = models.CharField(_("fund source"), max_length=16, choices=FundLevel)
+    amount = money_field(_("planned amount (yuan)"))
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("historical funding plan line"))
+
+    class Meta:
+        ordering = ["project", "source"]
+        verbose_name = _("funding plan line")
+        verbose_name_plural = _("funding plan lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "source"],
+                name="%(app_label)s_%(class)s_one_per_source",
+                violation_error_message=_("The project's plan already has this source."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="%(app_label)s_%(class)s_amount_not_negative",
+                violation_error_message=_("A planned amount cannot be negative."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} {self.get_source_display()}"
+
+    def get_absolute_url(self):
+        return reverse("funding:project_ledger", args=[self.project_id])
+
+
+class Arrival(models.Model):
+    """Money of a tranche that reached a project's special account (到位)."""
+
+    DISTRICT_LOOKUP = "project__school__county"
+
+    allocation = models.ForeignKey(
+        "funding.Allocation",
+        verbose_name=_("tranche"),
+        on_delete=models.PROTECT,
+        related_name="arrivals",
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="arrivals",
+    )
+    amount = money_field(_("amount (yuan)"))
+    arrived_on = models.DateField(_("date arrived"))
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("historical arrival"))
+
+    class Meta:
+        ordering = ["-arrived_on", "pk"]
+        verbose_name = _("arrival of funds")
+        verbose_name_plural = _("arrivals of funds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="%(app_label)s_%(class)s_amount_positive",
+                violation_error_message=_("The amount that arrived must be above zero."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.allocation.document_number} → {self.project.code}"
+
+    def get_absolute_url(self):
+        return reverse("funding:project_ledger", args=[self.project_id])
+
+
+class Payment(models.Model):
+    """A payment straight to the project's contractor or supplier (报账制)."""
+
+    DISTRICT_LOOKUP = "project__school__county"
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
+    source = models.CharField(_("fund source"), max_length=16, choices=FundLevel)
+    payee = models.CharField(_("payee"), max_length=200)
+    amount = money_field(_("amount (yuan)"))
+    paid_on = models.DateField(_("date paid"))
+    voucher_number = models.CharField(_("voucher number"), max_length=64, blank=True)
+    approved_by = models.CharField(
+        _("approved by"), max_length=200, help_text=_("The responsible people who signed off.")
+    )
+    approved_on = models.DateField(_("date approved"))
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("historical payment"))
+
+    class Meta:
+        ordering = ["-paid_on", "pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="%(app_label)s_%(class)s_amount_positive",
+                violation_error_message=_("The amount paid must be above zero."),
+            ),
+            models.UniqueConstraint(
+                fields=["voucher_number"],
+                condition=~Q(voucher_number=""),
+                name="%(app_label)s_%(class)s_unique_voucher",
+                violation_error_message=_("This voucher number has already been used."),
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_on__lte=models.F("paid_on")),
+                name="%(app_label)s_%(class)s_approved_before_paid",
+                violation_error_message=_("A payment is approved before it is paid."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} {self.payee} {self.amount}"
+
+    def get_absolute_url(self):
+        return reverse("funding:project_ledger", args=[self.project_id])

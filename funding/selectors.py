@@ -1,0 +1,332 @@
+"""Reads of the money: ledgers at every level of the tree, and the warnings they raise."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from funding.choices import FundLevel
+from funding.models import Allocation, Arrival, FundingPlanLine, Payment
+from gaibo.access import district_subtree
+from gaibo.history import history_entries
+from gaibo.money import ZERO, wan_text
+from projects.choices import DistrictLevel
+from projects.models import District, Project
+
+
+def allocations_visible_to(*, user):
+    return Allocation.objects.visible_to(user).select_related("recipient", "split_from")
+
+
+def arrivals_visible_to(*, user):
+    return Arrival.objects.visible_to(user).select_related("allocation", "project")
+
+
+def payments_visible_to(*, user):
+    return Payment.objects.visible_to(user).select_related("project")
+
+
+def rate(part: Decimal, whole: Decimal) -> Decimal | None:
+    """A percentage with one decimal, or None where the whole is zero."""
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
+
+
+@dataclass
+class LedgerRow:
+    """Planned, arrived and paid money of one project, one district or one source."""
+
+    label: str
+    url: str = ""
+    planned: Decimal = ZERO
+    plan_by_source: Decimal = ZERO
+    arrived: Decimal = ZERO
+    paid: Decimal = ZERO
+
+    @property
+    def unpaid(self) -> Decimal:
+        return self.arrived - self.paid
+
+    @property
+    def not_arrived(self) -> Decimal:
+        return self.planned - self.arrived
+
+    @property
+    def plan_gap(self) -> Decimal:
+        """What the funding plan leaves without a source (不留资金缺口: should be zero)."""
+        return self.planned - self.plan_by_source
+
+    @property
+    def arrival_rate(self):
+        """资金到位率 = arrived ÷ planned."""
+        return rate(self.arrived, self.planned)
+
+    @property
+    def payment_rate(self):
+        """资金支出率 = paid ÷ arrived."""
+        return rate(self.paid, self.arrived)
+
+    def add(self, other: "LedgerRow") -> None:
+        self.planned += other.planned
+        self.plan_by_source += other.plan_by_source
+        self.arrived += other.arrived
+        self.paid += other.paid
+
+
+@dataclass
+class Ledger:
+    district: District | None
+    rows: list[LedgerRow]
+    total: LedgerRow
+    by_source: list[LedgerRow] = field(default_factory=list)
+
+
+# How the projects of a district's ledger are grouped: one row per child of the district.
+_GROUPING = {
+    DistrictLevel.COUNTY: "pk",
+    DistrictLevel.CITY: "school__county",
+    DistrictLevel.PROVINCE: "school__county__parent",
+}
+
+
+def _sums(queryset, key: str, amount: str = "amount") -> dict:
+    return {
+        row["key"]: row["total"]
+        for row in queryset.values(key=F(key)).annotate(total=Coalesce(Sum(amount), ZERO))
+    }
+
+
+def ledger_for(*, user, district: District) -> Ledger:
+    """The ledger of a district: a row per county of a city (per city of a province, per project
+    of a county) with planned, arrived and paid money; totals; and the same by source.
+
+    A fixed number of grouped queries whatever the number of projects.
+    """
+    projects = Project.objects.visible_to(user).filter(
+        school__county__in=district_subtree(district.pk)
+    )
+    key = _GROUPING[district.level]
+    related_key = "project" if key == "pk" else f"project__{key}"
+    plans = FundingPlanLine.objects.filter(project__in=projects)
+    arrivals = Arrival.objects.filter(project__in=projects)
+    payments = Payment.objects.filter(project__in=projects)
+
+    planned = _sums(projects, key, "planned_amount")
+    plan_by_source = _sums(plans, related_key)
+    arrived = _sums(arrivals, related_key)
+    paid = _sums(payments, related_key)
+    if key == "pk":
+        labels = {p.pk: (f"{p.code} {p.name}", p) for p in projects.only("pk", "code", "name")}
+    else:
+        children = District.objects.filter(pk__in=planned.keys())
+        labels = {d.pk: (d.name, d) for d in children}
+    rows = []
+    for pk, (label, obj) in sorted(labels.items(), key=lambda item: item[1][0]):
+        rows.append(
+            LedgerRow(
+                label=label,
+                url=_ledger_url(obj),
+                planned=planned.get(pk, ZERO),
+                plan_by_source=plan_by_source.get(pk, ZERO),
+                arrived=arrived.get(pk, ZERO),
+                paid=paid.get(pk, ZERO),
+            )
+        )
+    total = LedgerRow(label=_("Total"))
+    for row in rows:
+        total.add(row)
+    return Ledger(
+        district=district,
+        rows=rows,
+        total=total,
+        by_source=_by_source(plans, arrivals, payments),
+    )
+
+
+def _ledger_url(obj) -> str:
+    from django.urls import reverse
+
+    if isinstance(obj, Project):
+        return reverse("funding:project_ledger", args=[obj.pk])
+    return f"{reverse('funding:ledger')}?district={obj.code}"
+
+
+def _by_source(plans, arrivals, payments) -> list[LedgerRow]:
+    planned = _sums(plans, "source")
+    arrived = _sums(arrivals, "allocation__source")
+    paid = _sums(payments, "source")
+    rows = []
+    for source in FundLevel:
+        if source in planned or source in arrived or source in paid:
+            rows.append(
+                LedgerRow(
+                    label=source.label,
+                    planned=planned.get(source, ZERO),
+                    plan_by_source=planned.get(source, ZERO),
+                    arrived=arrived.get(source, ZERO),
+                    paid=paid.get(source, ZERO),
+                )
+            )
+    return rows
+
+
+def project_ledger(*, project: Project) -> Ledger:
+    """One project's money by source, with its arrivals and payments."""
+    plans = FundingPlanLine.objects.filter(project=project)
+    arrivals = Arrival.objects.filter(project=project)
+    payments = Payment.objects.filter(project=project)
+    by_source = _by_source(plans, arrivals, payments)
+    total = LedgerRow(label=_("Total"), planned=project.planned_amount)
+    for row in by_source:
+        total.plan_by_source += row.plan_by_source
+        total.arrived += row.arrived
+        total.paid += row.paid
+    return Ledger(district=None, rows=by_source, total=total, by_source=by_source)
+
+
+def project_money_history(*, project: Project, user):
+    return history_entries(
+        Project.history.none(),
+        FundingPlanLine.history.filter(project_id=project.pk),
+        Arrival.history.filter(project_id=project.pk),
+        Payment.history.filter(project_id=project.pk),
+        user=user,
+    )
+
+
+@dataclass
+class Warning:
+    kind: str
+    message: str
+    url: str
+
+
+def funding_warnings(*, user, district: District, today: date | None = None) -> list[Warning]:
+    """What the money of a district's projects gives cause to look at:
+
+    funds held unpaid too long (滞留), payments without a voucher, the same school and content
+    funded twice in the same year (重复交叉), and funding plans with a gap (资金缺口).
+    """
+    from django.urls import reverse
+
+    today = today or date.today()
+    projects = Project.objects.visible_to(user).filter(
+        school__county__in=district_subtree(district.pk)
+    )
+    warnings = []
+
+    cutoff = today - timedelta(days=settings.GAIBO_HELD_FUNDS_DAYS)
+    old_arrivals = Arrival.objects.filter(project__in=projects, arrived_on__lte=cutoff)
+    arrived_long_ago = {
+        (row["project"], row["allocation__source"]): row["total"]
+        for row in old_arrivals.values("project", "allocation__source").annotate(
+            total=Sum("amount")
+        )
+    }
+    paid = {
+        (row["project"], row["source"]): row["total"]
+        for row in Payment.objects.filter(project__in=projects)
+        .values("project", "source")
+        .annotate(total=Sum("amount"))
+    }
+    held = {
+        key: amount - paid.get(key, ZERO)
+        for key, amount in arrived_long_ago.items()
+        if amount > paid.get(key, ZERO)
+    }
+    codes = dict(projects.filter(pk__in={p for p, _s in held}).values_list("pk", "code"))
+    for (project_id, source), amount in sorted(held.items()):
+        warnings.append(
+            Warning(
+                kind=_("Funds held"),
+                message=_(
+                    "%(code)s: %(amount)s (10,000 yuan) of %(source)s funds arrived more than "
+                    "%(days)s days ago and are still unpaid."
+                )
+                % {
+                    "code": codes[project_id],
+                    "amount": wan_text(amount),
+                    "source": FundLevel(source).label,
+                    "days": settings.GAIBO_HELD_FUNDS_DAYS,
+                },
+                url=reverse("funding:project_ledger", args=[project_id]),
+            )
+        )
+
+    for payment in Payment.objects.filter(project__in=projects, voucher_number="").select_related(
+        "project"
+    ):
+        warnings.append(
+            Warning(
+                kind=_("No voucher"),
+                message=_(
+                    "%(code)s: the payment of %(amount)s (10,000 yuan) on %(day)s has no voucher."
+                )
+                % {
+                    "code": payment.project.code,
+                    "amount": wan_text(payment.amount),
+                    "day": payment.paid_on,
+                },
+                url=reverse("funding:project_ledger", args=[payment.project_id]),
+            )
+        )
+
+    twins = (
+        projects.values("school", "category", "construction_kind", "plan_year")
+        .annotate(count=Count("pk"))
+        .filter(count__gt=1)
+    )
+    twin_filter = Q()
+    for twin in twins:
+        twin_filter |= Q(**{k: twin[k] for k in ("school", "category", "construction_kind")}) & Q(
+            plan_year=twin["plan_year"]
+        )
+    if twins:
+        groups = {}
+        for project in projects.filter(twin_filter).select_related("school").order_by("code"):
+            key = (
+                project.school_id,
+                project.category,
+                project.construction_kind,
+                project.plan_year,
+            )
+            groups.setdefault(key, []).append(project)
+        for group in groups.values():
+            warnings.append(
+                Warning(
+                    kind=_("Funded twice"),
+                    message=_("%(school)s: %(codes)s fund the same content in the same year.")
+                    % {
+                        "school": group[0].school.name,
+                        "codes": "、".join(p.code for p in group),
+                    },
+                    url=reverse("funding:project_ledger", args=[group[0].pk]),
+                )
+            )
+
+    gaps = projects.annotate(plan_by_source=Coalesce(Sum("funding_plan__amount"), ZERO)).exclude(
+        plan_by_source=F("planned_amount")
+    )
+    for project in gaps.order_by("code"):
+        warnings.append(
+            Warning(
+                kind=_("Funding gap"),
+                message=_(
+                    "%(code)s: the funding plan names %(named)s of %(planned)s (10,000 yuan); "
+                    "%(gap)s have no source."
+                )
+                % {
+                    "code": project.code,
+                    "named": wan_text(project.plan_by_source),
+                    "planned": wan_text(project.planned_amount),
+                    "gap": wan_text(project.planned_amount - project.plan_by_source),
+                },
+                url=reverse("funding:project_ledger", args=[project.pk]),
+            )
+        )
+    return warnings

@@ -1,0 +1,197 @@
+"""Writes of money records. Each rule is checked here, under a row lock, so that two users
+racing past a limit cannot both commit; every change is kept in the history."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from funding.models import Allocation, Arrival, FundingPlanLine, Payment
+from gaibo.money import ZERO, wan_text
+from gaibo.services import validated_save
+from projects.models import District, Project
+
+
+def _total(queryset) -> Decimal:
+    return queryset.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+
+
+def _not_in_future(day, field) -> None:
+    if day and day > timezone.localdate():
+        raise ValidationError({field: _("This date is in the future.")})
+
+
+def _save(instance, *, acting_user, reason: str = ""):
+    instance._change_reason = reason
+    return validated_save(instance, acting_user=acting_user)
+
+
+def allocation_remaining(allocation: Allocation) -> Decimal:
+    """What a tranche has left to split further or to send to projects."""
+    return allocation.amount - _total(allocation.splits.all()) - _total(allocation.arrivals.all())
+
+
+@transaction.atomic
+def allocation_save(*, allocation: Allocation, acting_user, reason: str = "") -> Allocation:
+    """Record a tranche, or correct one (the history keeps the reason and the old values)."""
+    if not acting_user.can_record_allocations:
+        raise PermissionDenied(_("Your role cannot record tranches."))
+    if not District.objects.visible_to(acting_user).filter(pk=allocation.recipient_id).exists():
+        raise ValidationError({"recipient": _("This district is outside your district.")})
+    _not_in_future(allocation.issued_on, "issued_on")
+    if allocation.pk:
+        Allocation.objects.select_for_update().get(pk=allocation.pk)
+        already_used = _total(allocation.splits.all()) + _total(allocation.arrivals.all())
+        if allocation.amount is not None and allocation.amount < already_used:
+            raise ValidationError(
+                {"amount": _("The tranche has already passed on more than this amount.")}
+            )
+    parent = allocation.split_from
+    if parent is not None:
+        parent = Allocation.objects.select_for_update().get(pk=parent.pk)
+        if not Allocation.objects.visible_to(acting_user).filter(pk=parent.pk).exists():
+            raise ValidationError({"split_from": _("This tranche is outside your district.")})
+        if allocation.recipient.parent_id != parent.recipient_id:
+            raise ValidationError(
+                {"recipient": _("A tranche is split only to the districts directly below it.")}
+            )
+        if (allocation.source, allocation.year) != (parent.source, parent.year):
+            raise ValidationError(
+                _("A split keeps the source and the budget year of the tranche it comes from.")
+            )
+        left = allocation_remaining(parent)
+        if allocation.pk:
+            left += Allocation.objects.get(pk=allocation.pk).amount
+        if allocation.amount is not None and allocation.amount > left:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "The tranche %(document)s has only %(left)s (10,000 yuan) left to "
+                        "distribute."
+                    )
+                    % {"document": parent.document_number, "left": wan_text(left)}
+                }
+            )
+    return _save(allocation, acting_user=acting_user, reason=reason)
+
+
+@transaction.atomic
+def arrival_save(*, arrival: Arrival, acting_user, reason: str = "") -> Arrival:
+    """Record funds of a tranche arriving for a project, never more than the tranche has left."""
+    if not acting_user.can_record_payments:
+        raise PermissionDenied(_("Your role cannot record arrivals or payments."))
+    project = _visible_project(arrival.project_id, acting_user, lock=True)
+    _not_in_future(arrival.arrived_on, "arrived_on")
+    allocation = Allocation.objects.select_for_update().get(pk=arrival.allocation_id)
+    if allocation.recipient_id != project.school.county_id:
+        raise ValidationError(
+            {"allocation": _("This tranche was not allocated to the project's county.")}
+        )
+    left = allocation_remaining(allocation)
+    if arrival.pk:
+        left += Arrival.objects.get(pk=arrival.pk).amount
+    if arrival.amount is not None and arrival.amount > left:
+        raise ValidationError(
+            {
+                "amount": _("The tranche %(document)s has only %(left)s (10,000 yuan) left.")
+                % {"document": allocation.document_number, "left": wan_text(left)}
+            }
+        )
+    if arrival.pk:
+        _check_paid_within_arrived(project, allocation.source, exclude_arrival=arrival)
+    return _save(arrival, acting_user=acting_user, reason=reason)
+
+
+@transaction.atomic
+def payment_save(*, payment: Payment, acting_user, reason: str = "") -> Payment:
+    """Record a payment to the project's contractor or supplier, or correct one.
+
+    A project's payments from a source never exceed what has arrived for it from that source;
+    the project's row is locked while this is checked, so concurrent payments queue up.
+    """
+    if not acting_user.can_record_payments:
+        raise PermissionDenied(_("Your role cannot record arrivals or payments."))
+    project = _visible_project(payment.project_id, acting_user, lock=True)
+    _not_in_future(payment.paid_on, "paid_on")
+    _not_in_future(payment.approved_on, "approved_on")
+    if not project.contractor:
+        raise ValidationError(
+            _("The project has no contractor or supplier yet: record it before paying.")
+        )
+    if payment.payee != project.contractor:
+        raise ValidationError(
+            {
+                "payee": _(
+                    "Payments go straight to the project's contractor or supplier, %(name)s."
+                )
+                % {"name": project.contractor}
+            }
+        )
+    if payment.amount is not None and payment.source:
+        arrived = _total(Arrival.objects.filter(project=project, allocation__source=payment.source))
+        paid = _total(
+            Payment.objects.filter(project=project, source=payment.source).exclude(pk=payment.pk)
+        )
+        if payment.amount > arrived - paid:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "Only %(left)s (10,000 yuan) of this source has arrived for the project "
+                        "and is still unpaid."
+                    )
+                    % {"left": wan_text(arrived - paid)}
+                }
+            )
+    return _save(payment, acting_user=acting_user, reason=reason)
+
+
+@transaction.atomic
+def funding_plan_save(*, project: Project, amounts: dict, acting_user) -> None:
+    """Set a project's planned amount per source; a source set to nothing is removed."""
+    if not acting_user.can_edit_projects:
+        raise PermissionDenied(_("Your role cannot edit schools or projects."))
+    project = _visible_project(project.pk, acting_user)
+    existing = {line.source: line for line in project.funding_plan.all()}
+    for source, amount in amounts.items():
+        line = existing.get(source)
+        if not amount:
+            if line is not None:
+                line._history_user = acting_user
+                line.delete()
+            continue
+        if line is None:
+            line = FundingPlanLine(project=project, source=source)
+        if line.amount != amount:
+            line.amount = amount
+            validated_save(line, acting_user=acting_user)
+
+
+def _visible_project(project_id, acting_user, *, lock: bool = False) -> Project:
+    projects = Project.objects.visible_to(acting_user).select_related("school")
+    if lock:
+        projects = projects.select_for_update(of=("self",))
+    project = projects.filter(pk=project_id).first()
+    if project is None:
+        raise ValidationError({"project": _("This project is outside your district.")})
+    return project
+
+
+def _check_paid_within_arrived(project, source, *, exclude_arrival) -> None:
+    """After correcting an arrival, what was paid must still be covered by what arrived."""
+    arrived = _total(
+        Arrival.objects.filter(project=project, allocation__source=source).exclude(
+            pk=exclude_arrival.pk
+        )
+    ) + (exclude_arrival.amount or ZERO)
+    paid = _total(Payment.objects.filter(project=project, source=source))
+    if paid > arrived:
+        raise ValidationError(
+            {
+                "amount": _("The project has already paid %(paid)s (10,000 yuan) of this source.")
+                % {"paid": wan_text(paid)}
+            }
+        )
