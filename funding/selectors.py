@@ -175,6 +175,21 @@ def _by_source(plans, arrivals, payments) -> list[LedgerRow]:
     return rows
 
 
+def allocation_totals(*, allocation: Allocation) -> dict:
+    """已预下达 / 本次下达 / 合计下达: what the same district received of the same source and
+    budget year before this tranche, this tranche, and both together."""
+    earlier = Allocation.objects.filter(
+        recipient_id=allocation.recipient_id,
+        source=allocation.source,
+        year=allocation.year,
+    ).filter(
+        Q(issued_on__lt=allocation.issued_on)
+        | Q(issued_on=allocation.issued_on, pk__lt=allocation.pk)
+    )
+    before = earlier.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    return {"before": before, "this": allocation.amount, "total": before + allocation.amount}
+
+
 def project_ledger(*, project: Project) -> Ledger:
     """One project's money by source, with its arrivals and payments."""
     plans = FundingPlanLine.objects.filter(project=project)

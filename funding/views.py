@@ -133,6 +133,7 @@ def allocation_detail(request, pk):
         {
             "allocation": allocation,
             "remaining": services.allocation_remaining(allocation),
+            "totals": selectors.allocation_totals(allocation=allocation),
             "splits": selectors.allocations_visible_to(user=request.user).filter(
                 split_from=allocation
             ),

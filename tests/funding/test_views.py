@@ -150,3 +150,27 @@ def test_ledger_query_count_does_not_grow(client, paid, users, tree, django_asse
     login(client, users.city)
     with django_assert_max_num_queries(25):
         client.get(reverse("funding:ledger"))
+
+
+def test_a_tranche_shows_what_was_allocated_before_it(client, money, users, tree):
+    later = services.allocation_save(
+        allocation=type(money.county_tranche)(
+            source=FundLevel.PROVINCIAL,
+            document_number="营财教〔2022〕40号",
+            issued_on=date(2022, 6, 1),
+            year=2022,
+            recipient=tree.gaizhou,
+            amount=Decimal("1000000.00"),
+            split_from=money.city_tranche,
+        ),
+        acting_user=users.city,
+    )
+    totals = selectors.allocation_totals(allocation=later)
+    assert totals == {
+        "before": Decimal("3000000.00"),
+        "this": Decimal("1000000.00"),
+        "total": Decimal("4000000.00"),
+    }
+    login(client, users.gaizhou_finance)
+    page = client.get(later.get_absolute_url()).content.decode()
+    assert "已预下达" in page and "300.00" in page and "400.00" in page
