@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.choices import Programme, ProjectCategory, ProjectStatus, SchoolLocation, SchoolType
 from projects.models import Project, School
-from projects.selectors import counties_visible_to
+from projects.selectors import counties_visible_to, schools_visible_to
 
 
 def _counties(request):
@@ -29,7 +29,7 @@ class ProjectFilter(django_filters.FilterSet):
     def __init__(self, *args, request, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         # The school list follows the chosen county, so that a city's list stays short.
-        schools = School.objects.visible_to(request.user).order_by("name")
+        schools = schools_visible_to(user=request.user)
         county = str(self.data.get("county") or "")
         if county.isdigit() and len(county) < 18:
             schools = schools.filter(county_id=county)

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gaibo.forms import DateInput, WanYuanField
 from projects.choices import STEP_DATE_FIELDS
-from projects.models import EquipmentLine, Project, School
+from projects.models import EquipmentLine, Project
+from projects.selectors import schools_visible_to
 
 
 class ProjectForm(forms.ModelForm):
@@ -38,11 +39,7 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = (
-            School.objects.visible_to(user)
-            .select_related("county")
-            .order_by("county__code", "name")
-        )
+        self.fields["school"].queryset = schools_visible_to(user=user)
 
 
 class EquipmentLineForm(forms.ModelForm):

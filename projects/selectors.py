@@ -11,13 +11,18 @@ from projects.models import District, EquipmentLine, Project, School
 
 
 def counties_visible_to(*, user):
-    return District.objects.visible_to(user).filter(level=DistrictLevel.COUNTY)
+    return District.objects.visible_to(user).filter(level=DistrictLevel.COUNTY).order_by("code")
 
 
 def schools_visible_to(*, user):
+    """The schools a user may see, by county and name, as a form's choices want them."""
+    return School.objects.visible_to(user).select_related("county").order_by("county__code", "name")
+
+
+def school_list(*, user):
+    """The school register: every visible school with its number of projects."""
     return (
-        School.objects.visible_to(user)
-        .select_related("county")
+        schools_visible_to(user=user)
         .annotate(project_count=Count("projects"))
         .order_by("county__code", "code")
     )

@@ -20,7 +20,7 @@ class SchoolListView(LoginRequiredMixin, FilterView):
     paginate_by = settings.PAGE_SIZE
 
     def get_queryset(self):
-        return selectors.schools_visible_to(user=self.request.user)
+        return selectors.school_list(user=self.request.user)
 
 
 class SchoolDetailView(LoginRequiredMixin, DetailView):

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from funding import demo as funding_demo
+from inspections import demo as inspections_demo
 from projects import demo
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = demo.load()
         created += funding_demo.load()
+        created += inspections_demo.load()
         if not created:
             self.stdout.write("Demo data already loaded; nothing created.")
             return
