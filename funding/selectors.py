@@ -206,7 +206,7 @@ def project_ledger(*, project: Project) -> Ledger:
 
 def project_money_history(*, project: Project, user):
     return history_entries(
-        Project.history.none(),
+        None,
         FundingPlanLine.history.filter(project_id=project.pk),
         Arrival.history.filter(project_id=project.pk),
         Payment.history.filter(project_id=project.pk),

@@ -27,17 +27,20 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
 
 
-def history_entries(records, *related_records, user) -> list[HistoryEntry]:
+def history_entries(own, *parts, user) -> list[HistoryEntry]:
     """The history of an object and its parts, newest first, each change with before and after.
 
     Each argument is a queryset of historical records (`Model.history.filter(...)`): first the
-    object's own, then those of its parts (an equipment line of a project), whose entries also
-    name the part. Records of one object are compared with the one before; values are shown as
-    a user reads them, and objects outside the user's district are not named.
+    object's own (or None), then those of its parts (an equipment line of a project), whose
+    entries also name the part. Records of one object are compared with the one before;
+    values are shown as a user reads them, and objects outside the user's district are not
+    named.
     """
     entries = []
-    for queryset in (records, *related_records):
-        names_part = queryset is not records
+    for queryset in (own, *parts):
+        if queryset is None:
+            continue
+        names_part = queryset is not own
         rows = list(queryset.select_related("history_user").order_by("history_date", "pk"))
         model = queryset.model.instance_type
         labels = _related_labels(model, rows, user)
