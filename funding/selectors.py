@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from funding.choices import FundLevel
@@ -149,8 +150,6 @@ def ledger_for(*, user, district: District) -> Ledger:
 
 
 def _ledger_url(obj) -> str:
-    from django.urls import reverse
-
     if isinstance(obj, Project):
         return reverse("funding:project_ledger", args=[obj.pk])
     return f"{reverse('funding:ledger')}?district={obj.code}"
@@ -227,8 +226,6 @@ def funding_warnings(*, user, district: District, today: date | None = None) -> 
     funds held unpaid too long (滞留), payments without a voucher, the same school and content
     funded twice in the same year (重复交叉), and funding plans with a gap (资金缺口).
     """
-    from django.urls import reverse
-
     today = today or date.today()
     projects = Project.objects.visible_to(user).filter(
         school__county__in=district_subtree(district.pk)

@@ -44,7 +44,7 @@ def allocation_save(*, allocation: Allocation, acting_user, reason: str = "") ->
         raise ValidationError({"recipient": _("This district is outside your district.")})
     _not_in_future(allocation.issued_on, "issued_on")
     if allocation.pk:
-        Allocation.objects.select_for_update().get(pk=allocation.pk)
+        Allocation.objects.select_for_update().get(pk=allocation.pk)  # hold the row while checking
         already_used = _total(allocation.splits.all()) + _total(allocation.arrivals.all())
         if allocation.amount is not None and allocation.amount < already_used:
             raise ValidationError(

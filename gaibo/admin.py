@@ -7,25 +7,11 @@ from gaibo.models import User
 from gaibo.services import recorded_delete
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """An admin whose pages show only what the user may see; anything else answers 404.
-
-    The queryset and every foreign-key choice go through the model's `visible_to(user)`.
-    Changes need, besides Django's model permission, the role capability named in
-    `edit_capability` (a property of the user); deletions are recorded with the user.
-    """
+class CapabilityAdmin(admin.ModelAdmin):
+    """An admin whose changes need, besides Django's model permission, the role capability
+    named in `edit_capability` (a property of the user); deletions are recorded with the user."""
 
     edit_capability = "can_edit_projects"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if hasattr(related.objects, "visible_to"):
-            queryset = kwargs["queryset"] if "queryset" in kwargs else related.objects.all()
-            kwargs["queryset"] = queryset.visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def _may_edit(self, request) -> bool:
         return bool(getattr(request.user, self.edit_capability, False))
@@ -45,6 +31,23 @@ class ScopedAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             recorded_delete(obj, acting_user=request.user)
+
+
+class ScopedAdmin(CapabilityAdmin):
+    """An admin whose pages show only what the user may see; anything else answers 404.
+
+    The queryset and every foreign-key choice go through the model's `visible_to(user)`.
+    """
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if hasattr(related.objects, "visible_to"):
+            queryset = kwargs["queryset"] if "queryset" in kwargs else related.objects.all()
+            kwargs["queryset"] = queryset.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django redirects to the index with a message; outside one's subtree is a plain 404.

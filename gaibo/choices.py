@@ -20,6 +20,12 @@ ALLOCATION_ROLES = frozenset({Role.CITY, Role.PROVINCE, Role.COUNTY_FINANCE, Rol
 # Roles that record arrivals of funds and payments (the county finance bureau keeps the accounts).
 PAYMENT_ROLES = frozenset({Role.COUNTY_FINANCE, Role.ADMINISTRATOR})
 
+# Roles that log supervision visits, raise findings and verify rectification.
+SUPERVISOR_ROLES = frozenset({Role.INSPECTOR, Role.CITY, Role.ADMINISTRATOR})
+
+# Roles that answer the findings addressed to their own county.
+RECTIFIER_ROLES = frozenset({Role.COUNTY_EDUCATION})
+
 # The level of the district tree each role belongs to; an administrator may sit anywhere.
 ROLE_LEVELS = {
     Role.COUNTY_EDUCATION: "county",

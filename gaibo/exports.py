@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 from io import BytesIO
+from urllib.parse import quote
 
 from django.http import HttpResponse
 from openpyxl import Workbook
@@ -37,11 +38,5 @@ def xlsx_response(*, filename: str, title: str, headers: list, rows, number_form
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
-
-
-def _quote(filename: str) -> str:
-    from urllib.parse import quote
-
-    return quote(filename)

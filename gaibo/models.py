@@ -8,7 +8,9 @@ from gaibo.choices import (
     ALLOCATION_ROLES,
     PAYMENT_ROLES,
     PROJECT_EDITOR_ROLES,
+    RECTIFIER_ROLES,
     ROLE_LEVELS,
+    SUPERVISOR_ROLES,
     Role,
 )
 from gaibo.constraints import choices_constraint
@@ -88,3 +90,17 @@ class User(AbstractUser):
     @property
     def can_record_payments(self) -> bool:
         return self._has_role_in(PAYMENT_ROLES)
+
+    @property
+    def can_supervise(self) -> bool:
+        """Log supervision visits, raise findings and verify rectification."""
+        return self._has_role_in(SUPERVISOR_ROLES)
+
+    def can_answer(self, finding) -> bool:
+        """Answer a finding: the education bureau of the county it is addressed to."""
+        return (
+            self.is_active
+            and self.role in RECTIFIER_ROLES
+            and self.district_id is not None
+            and self.district_id == finding.responsible_county_id
+        )

@@ -3,27 +3,18 @@ written on the supervision pages, through the services that record every step)."
 
 from django.contrib import admin
 
-from gaibo.admin import ScopedAdmin
+from gaibo.admin import CapabilityAdmin, ScopedAdmin
 from inspections import services
 from inspections.models import ChecklistItem, Finding, FindingEvent, TeamMember, Visit
-from inspections.permissions import can_supervise
 
 
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(admin.ModelAdmin):
+class ChecklistItemAdmin(CapabilityAdmin):
+    edit_capability = "can_supervise"
     list_display = ("text", "area", "order", "is_active")
     list_editable = ("order", "is_active")
     list_filter = ("area", "is_active")
     search_fields = ("text",)
-
-    def _may_edit(self, request) -> bool:
-        return can_supervise(request.user)
-
-    def has_add_permission(self, request):
-        return self._may_edit(request) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_edit(request) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         # An item no longer wanted is taken out of use; visits keep their own copy anyway.

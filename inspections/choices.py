@@ -3,8 +3,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gaibo.choices import Role
-
 
 class VisitKind(models.TextChoices):
     ON_SITE = "on_site", _("On-site supervision")
@@ -77,9 +75,3 @@ TRANSITIONS = {
 # A finding is open (still to be rectified) until the team has verified it; an open finding
 # past its deadline is overdue.
 UNRESOLVED_STATUSES = (FindingStatus.OPEN, FindingStatus.IN_PROGRESS, FindingStatus.SUBMITTED)
-
-# Roles that log visits, raise findings and verify rectifications, within their own subtree.
-SUPERVISOR_ROLES = frozenset({Role.INSPECTOR, Role.CITY, Role.ADMINISTRATOR})
-
-# Roles that answer the findings addressed to their own county.
-RECTIFIER_ROLES = frozenset({Role.COUNTY_EDUCATION})

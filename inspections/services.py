@@ -27,7 +27,6 @@ from inspections.models import (
     Visit,
     VisitPhoto,
 )
-from inspections.permissions import can_rectify, can_supervise
 from inspections.photos import ProcessedPhoto
 from projects.choices import DistrictLevel
 from projects.models import District, Project, School
@@ -36,7 +35,7 @@ AREA_RANK = {area: rank for rank, area in enumerate(CheckArea.values)}
 
 
 def _check_can_supervise(acting_user) -> None:
-    if not can_supervise(acting_user):
+    if not acting_user.can_supervise:
         raise PermissionDenied(_("Your role cannot log supervision visits or findings."))
 
 
@@ -315,7 +314,7 @@ def finding_close(*, finding: Finding, acting_user, comment: str = "") -> Findin
 def _check_can_rectify(*, finding: Finding, acting_user) -> None:
     if not Finding.objects.visible_to(acting_user).filter(pk=finding.pk).exists():
         raise PermissionDenied(_("This finding is outside your district."))
-    if not can_rectify(acting_user, finding):
+    if not acting_user.can_answer(finding):
         raise PermissionDenied(
             _("Only the education bureau of the responsible county answers this finding.")
         )

@@ -27,7 +27,6 @@ from inspections.forms import (
     team_initial,
 )
 from inspections.models import EvidencePhoto, Visit, VisitPhoto
-from inspections.permissions import can_rectify, can_supervise
 from projects.choices import DistrictLevel
 
 
@@ -49,7 +48,7 @@ class VisitListView(LoginRequiredMixin, FilterView):
         return selectors.visits_visible_to(user=self.request.user)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(can_supervise=can_supervise(self.request.user), **kwargs)
+        return super().get_context_data(can_supervise=self.request.user.can_supervise, **kwargs)
 
 
 def _visible_visit(request, pk) -> Visit:
@@ -57,7 +56,7 @@ def _visible_visit(request, pk) -> Visit:
 
 
 def _check_can_supervise(request) -> None:
-    if not can_supervise(request.user):
+    if not request.user.can_supervise:
         raise PermissionDenied
 
 
@@ -69,7 +68,7 @@ def visit_detail(request, pk):
 
 def _render_visit(request, visit):
     user = request.user
-    supervising = can_supervise(user)
+    supervising = user.can_supervise
     photo_form = PhotoUploadForm(visit=visit, user=user) if supervising else None
     return render(
         request,
@@ -255,8 +254,8 @@ def finding_detail(request, pk):
 
 def _render_finding(request, finding, **forms):
     user = request.user
-    rectifying = can_rectify(user, finding)
-    reviewing = can_supervise(user)
+    rectifying = user.can_answer(finding)
+    reviewing = user.can_supervise
     context = {
         "finding": finding,
         "events": selectors.finding_events_of(finding=finding),
@@ -281,7 +280,7 @@ def _after(request, finding, message):
 @login_required
 def finding_start(request, pk):
     finding = _visible_finding(request, pk)
-    if not can_rectify(request.user, finding):
+    if not request.user.can_answer(finding):
         raise PermissionDenied
     try:
         services.finding_start(finding=finding, acting_user=request.user)
@@ -295,7 +294,7 @@ def finding_start(request, pk):
 @login_required
 def finding_submit(request, pk):
     finding = _visible_finding(request, pk)
-    if not can_rectify(request.user, finding):
+    if not request.user.can_answer(finding):
         raise PermissionDenied
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
@@ -315,7 +314,7 @@ def finding_submit(request, pk):
 
 def _review(request, pk, *, form_class, form_name, action, message):
     finding = _visible_finding(request, pk)
-    if not can_supervise(request.user):
+    if not request.user.can_supervise:
         raise PermissionDenied
     form = form_class(request.POST)
     if form.is_valid():
