@@ -52,6 +52,28 @@ class PaymentForm(forms.ModelForm):
         widgets = {"paid_on": DateInput(), "approved_on": DateInput()}
 
 
+class CorrectionReasonForm(forms.Form):
+    """The reason a recorded money figure is corrected; the history keeps it with the change."""
+
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=100,  # django-simple-history keeps up to 100 characters
+        help_text=_("Kept in the change history with who corrected what, and when."),
+    )
+
+
+class AllocationCorrectionForm(AllocationForm, CorrectionReasonForm):
+    pass
+
+
+class ArrivalCorrectionForm(ArrivalForm, CorrectionReasonForm):
+    pass
+
+
+class PaymentCorrectionForm(PaymentForm, CorrectionReasonForm):
+    pass
+
+
 class FundingPlanForm(forms.Form):
     """A project's planned amount for each source, in 万元."""
 

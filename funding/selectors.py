@@ -203,6 +203,10 @@ def project_ledger(*, project: Project) -> Ledger:
     return Ledger(district=None, rows=by_source, total=total, by_source=by_source)
 
 
+def allocation_history(*, allocation: Allocation, user):
+    return history_entries(Allocation.history.filter(id=allocation.pk), user=user)
+
+
 def project_money_history(*, project: Project, user):
     return history_entries(
         None,

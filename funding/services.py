@@ -131,6 +131,9 @@ def payment_save(*, payment: Payment, acting_user, reason: str = "") -> Payment:
                 % {"name": project.contractor}
             }
         )
+    voucher = payment.voucher_number
+    if voucher and Payment.objects.filter(voucher_number=voucher).exclude(pk=payment.pk).exists():
+        raise ValidationError({"voucher_number": _("This voucher number has already been used.")})
     if payment.amount is not None and payment.source:
         arrived = _total(Arrival.objects.filter(project=project, allocation__source=payment.source))
         paid = _total(

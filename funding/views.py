@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -7,11 +9,21 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.generic import ListView
 
-from funding import selectors, services
-from funding.forms import AllocationForm, ArrivalForm, FundingPlanForm, PaymentForm
+from funding import imports, selectors, services
+from funding.forms import (
+    AllocationCorrectionForm,
+    AllocationForm,
+    ArrivalCorrectionForm,
+    ArrivalForm,
+    FundingPlanForm,
+    PaymentCorrectionForm,
+    PaymentForm,
+)
 from funding.models import Allocation, Arrival, Payment
 from gaibo.exports import xlsx_response
+from gaibo.imports import import_page
 from gaibo.money import ZERO, yuan_to_wan
 from projects.choices import DistrictLevel
 from projects.models import District
@@ -95,17 +107,21 @@ def project_ledger(request, pk):
     )
 
 
-@login_required
-def allocation_list(request):
-    allocations = (
-        selectors.allocations_visible_to(user=request.user)
-        .annotate(passed_on=_sum_of(Allocation, "split_from") + _sum_of(Arrival, "allocation"))
-        .annotate(left=F("amount") - F("passed_on"))
-    )
-    year = request.GET.get("year")
-    if year and year.isdigit():
-        allocations = allocations.filter(year=year)
-    return render(request, "funding/allocation_list.html", {"allocations": allocations})
+class AllocationListView(LoginRequiredMixin, ListView):
+    template_name = "funding/allocation_list.html"
+    context_object_name = "allocations"
+    paginate_by = settings.PAGE_SIZE
+
+    def get_queryset(self):
+        allocations = (
+            selectors.allocations_visible_to(user=self.request.user)
+            .annotate(passed_on=_sum_of(Allocation, "split_from") + _sum_of(Arrival, "allocation"))
+            .annotate(left=F("amount") - F("passed_on"))
+        )
+        year = self.request.GET.get("year")
+        if year and year.isdigit():
+            allocations = allocations.filter(year=year)
+        return allocations
 
 
 def _sum_of(model, link):
@@ -134,6 +150,7 @@ def allocation_detail(request, pk):
             "allocation": allocation,
             "remaining": services.allocation_remaining(allocation),
             "totals": selectors.allocation_totals(allocation=allocation),
+            "history": selectors.allocation_history(allocation=allocation, user=request.user),
             "splits": selectors.allocations_visible_to(user=request.user).filter(
                 split_from=allocation
             ),
@@ -241,6 +258,76 @@ def payment_create(request, pk):
 
 
 @login_required
+def allocation_correct(request, pk):
+    allocation = get_object_or_404(selectors.allocations_visible_to(user=request.user), pk=pk)
+    if not request.user.can_record_allocations:
+        raise PermissionDenied
+    form = AllocationCorrectionForm(request.POST or None, instance=allocation, user=request.user)
+    if allocation.split_from:
+        form.fields["recipient"].queryset = allocation.split_from.recipient.children.all()
+
+    def save(form):
+        services.allocation_save(
+            allocation=form.instance,
+            acting_user=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+
+    return _record(
+        request,
+        form=form,
+        save=save,
+        done_url=allocation.get_absolute_url(),
+        template="funding/record_form.html",
+        context={"title": _("Correct a tranche"), "back_url": allocation.get_absolute_url()},
+    )
+
+
+@login_required
+def arrival_correct(request, pk):
+    arrival = get_object_or_404(selectors.arrivals_visible_to(user=request.user), pk=pk)
+    project = _project_for_funds(request, arrival.project_id)
+    form = ArrivalCorrectionForm(
+        request.POST or None, instance=arrival, project=project, user=request.user
+    )
+
+    def save(form):
+        services.arrival_save(
+            arrival=form.instance, acting_user=request.user, reason=form.cleaned_data["reason"]
+        )
+
+    return _record(
+        request,
+        form=form,
+        save=save,
+        done_url=reverse("funding:project_ledger", args=[project.pk]),
+        template="funding/record_form.html",
+        context={"title": _("Correct an arrival of funds"), "project": project},
+    )
+
+
+@login_required
+def payment_correct(request, pk):
+    payment = get_object_or_404(selectors.payments_visible_to(user=request.user), pk=pk)
+    project = _project_for_funds(request, payment.project_id)
+    form = PaymentCorrectionForm(request.POST or None, instance=payment)
+
+    def save(form):
+        services.payment_save(
+            payment=form.instance, acting_user=request.user, reason=form.cleaned_data["reason"]
+        )
+
+    return _record(
+        request,
+        form=form,
+        save=save,
+        done_url=reverse("funding:project_ledger", args=[project.pk]),
+        template="funding/record_form.html",
+        context={"title": _("Correct a payment"), "project": project},
+    )
+
+
+@login_required
 def funding_plan_edit(request, pk):
     project = get_object_or_404(projects_visible_to(user=request.user), pk=pk)
     if not request.user.can_edit_projects:
@@ -260,3 +347,24 @@ def funding_plan_edit(request, pk):
         template="funding/record_form.html",
         context={"title": _("Funding plan"), "project": project},
     )
+
+
+@login_required
+def allocation_import(request):
+    if not request.user.can_record_allocations:
+        raise PermissionDenied
+    return import_page(request, imports.TRANCHES, back_url=reverse("funding:allocation_list"))
+
+
+@login_required
+def arrival_import(request):
+    if not request.user.can_record_payments:
+        raise PermissionDenied
+    return import_page(request, imports.ARRIVALS, back_url=reverse("funding:ledger"))
+
+
+@login_required
+def payment_import(request):
+    if not request.user.can_record_payments:
+        raise PermissionDenied
+    return import_page(request, imports.PAYMENTS, back_url=reverse("funding:ledger"))

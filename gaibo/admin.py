@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from gaibo.models import User
+from gaibo.models import ImportBatch, User
 from gaibo.services import recorded_delete
 
 
@@ -88,3 +88,19 @@ class UserAdmin(EverythingAdmin, DjangoUserAdmin):
     list_filter = ("role", "district", "is_active", "is_staff")
     list_select_related = ("district",)
     autocomplete_fields = ("district",)
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(EverythingAdmin):
+    """Who imported which file, when: a record, not something to edit."""
+
+    list_display = ("file_name", "kind", "uploaded_by", "uploaded_at", "rows", "applied_at")
+    list_filter = ("kind",)
+    exclude = ("content",)
+    readonly_fields = ("kind", "uploaded_by", "file_name", "rows", "applied_at")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

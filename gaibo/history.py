@@ -25,6 +25,7 @@ class HistoryEntry:
     action: str
     subject: str
     changes: list[Change] = field(default_factory=list)
+    reason: str = ""
 
 
 def history_entries(own, *parts, user) -> list[HistoryEntry]:
@@ -73,6 +74,7 @@ def history_entries(own, *parts, user) -> list[HistoryEntry]:
                         else str(model._meta.verbose_name)
                     ),
                     changes=changes,
+                    reason=record.history_change_reason or "",
                 )
             )
     entries.sort(key=lambda entry: entry.when, reverse=True)

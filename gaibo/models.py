@@ -104,3 +104,29 @@ class User(AbstractUser):
             and self.district_id is not None
             and self.district_id == finding.responsible_county_id
         )
+
+
+class ImportBatch(models.Model):
+    """An uploaded .xlsx file: kept between its preview and its confirmation, and afterwards
+    as the record of who imported what and when (see gaibo/imports.py)."""
+
+    kind = models.CharField(_("kind of import"), max_length=32)
+    uploaded_by = models.ForeignKey(
+        "gaibo.User",
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    file_name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("file"))
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self):
+        return f"{self.file_name} ({self.uploaded_by})"

@@ -136,3 +136,7 @@ GAIBO_SITE_TITLE = _("School improvement programme tracker")
 
 # Supervision photos: the largest file accepted from a phone (bytes).
 GAIBO_PHOTO_MAX_BYTES = int(os.environ.get("GAIBO_PHOTO_MAX_BYTES", 10 * 1024 * 1024))
+
+# Spreadsheet imports: the largest file (bytes) and the most rows accepted.
+GAIBO_IMPORT_MAX_BYTES = int(os.environ.get("GAIBO_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+GAIBO_IMPORT_MAX_ROWS = int(os.environ.get("GAIBO_IMPORT_MAX_ROWS", "20000"))

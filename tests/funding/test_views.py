@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from funding import selectors, services
 from funding.choices import FundLevel
-from funding.models import Payment
+from funding.models import Allocation, Payment
 from tests.factories import PASSWORD
 from tests.funding.conftest import a_payment
 
@@ -174,3 +174,102 @@ def test_a_tranche_shows_what_was_allocated_before_it(client, money, users, tree
     login(client, users.gaizhou_finance)
     page = client.get(later.get_absolute_url()).content.decode()
     assert "已预下达" in page and "300.00" in page and "400.00" in page
+
+
+def test_a_payment_is_corrected_with_a_reason_kept_in_the_history(client, money, users):
+    payment = services.payment_save(
+        payment=a_payment(money.project), acting_user=users.gaizhou_finance
+    )
+    url = reverse("funding:payment_correct", args=[payment.pk])
+    login(client, users.gaizhou_finance)
+    fields = {
+        "source": payment.source,
+        "payee": payment.payee,
+        "amount": "45",
+        "paid_on": "2022-05-10",
+        "voucher_number": payment.voucher_number,
+        "approved_by": payment.approved_by,
+        "approved_on": "2022-05-08",
+    }
+    response = client.post(url, fields)
+    assert "更正原因" in response.content.decode() and response.status_code == 200
+    payment.refresh_from_db()
+    assert payment.amount == Decimal("500000.00")  # no reason, no change
+
+    response = client.post(url, {**fields, "amount": "250", "reason": "发票金额录错"})
+    assert "该项目此来源已到位尚未支付的资金仅 200.00 万元。" in response.content.decode()
+
+    response = client.post(url, {**fields, "reason": "发票金额录错"})
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    assert payment.amount == Decimal("450000.00")
+    page = client.get(reverse("funding:project_ledger", args=[money.project.pk])).content.decode()
+    assert "原因: 发票金额录错" in page and "500000.00 → 450000.00" in page
+
+
+def test_an_arrival_is_corrected_with_a_reason(client, money, users):
+    url = reverse("funding:arrival_correct", args=[money.arrival.pk])
+    login(client, users.gaizhou_finance)
+    response = client.post(
+        url,
+        {
+            "allocation": money.county_tranche.pk,
+            "amount": "180",
+            "arrived_on": "2022-04-01",
+            "reason": "银行回单为180万元",
+        },
+    )
+    assert response.status_code == 302
+    money.arrival.refresh_from_db()
+    assert money.arrival.amount == Decimal("1800000.00")
+    assert money.arrival.history.first().history_change_reason == "银行回单为180万元"
+
+
+def test_corrections_go_through_the_access_rules(client, money, users):
+    payment = services.payment_save(
+        payment=a_payment(money.project), acting_user=users.gaizhou_finance
+    )
+    login(client, users.dashiqiao)
+    assert client.get(reverse("funding:payment_correct", args=[payment.pk])).status_code == 404
+    assert (
+        client.get(reverse("funding:arrival_correct", args=[money.arrival.pk])).status_code == 404
+    )
+    login(client, users.gaizhou)  # the county's education bureau does not record money
+    assert client.get(reverse("funding:payment_correct", args=[payment.pk])).status_code == 403
+    login(client, users.city)
+    url = reverse("funding:allocation_correct", args=[money.county_tranche.pk])
+    response = client.post(
+        url,
+        {
+            "source": "provincial",
+            "document_number": "营财教〔2022〕21号",
+            "issued_on": "2022-03-20",
+            "year": 2022,
+            "recipient": money.county_tranche.recipient_id,
+            "amount": "150",  # below the 200 万元 that already arrived
+            "reason": "文件更正",
+        },
+    )
+    assert "该笔资金已分解或到位的金额超过此金额。" in response.content.decode()
+    money.county_tranche.refresh_from_db()
+    assert money.county_tranche.amount == Decimal("3000000.00")
+
+
+def test_tranche_list_is_paginated(client, money, users, tree):
+    for number in range(30):
+        services.allocation_save(
+            allocation=Allocation(
+                source=FundLevel.CITY,
+                document_number=f"营财教〔2023〕{number}号",
+                issued_on=date(2023, 1, 1),
+                year=2023,
+                recipient=tree.dashiqiao,
+                amount=Decimal("10000.00"),
+            ),
+            acting_user=users.city,
+        )
+    login(client, users.city)
+    response = client.get(reverse("funding:allocation_list"))
+    assert response.context["page_obj"].paginator.num_pages == 2
+    assert "共 32 笔资金下达" in response.content.decode()
+    assert len(client.get(reverse("funding:allocation_list"), {"page": 2}).context["page_obj"]) == 7

@@ -1,0 +1,347 @@
+"""Spreadsheet imports: one way to read an .xlsx file, check it and write it, all or nothing.
+
+An import is described by a `SheetImport`: a form whose fields are the columns (a field's label
+is its column header) and which writes one row through the services. Every import goes the same
+way:
+
+1. The file is checked: an .xlsx within the size limit, headers all known and none missing.
+2. Each row is cleaned by the form: every bad cell is reported by row number and column.
+3. The rows are written through the services inside one transaction, each row in a savepoint,
+   so that a rule a service enforces (a limit, a locked month, a duplicate) is reported on its
+   row too. A dry run (the preview) and a file with any bad row roll the whole transaction back:
+   nothing is written unless every row is good and the user has confirmed.
+
+The uploaded file is kept as an `ImportBatch` between the preview and the confirmation, and
+afterwards as the record of who imported what.
+"""
+
+import datetime
+import zipfile
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from gaibo.exports import xlsx_response
+from gaibo.models import ImportBatch
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
+
+
+class ImportForm(forms.Form):
+    """The columns of one import and the write of one row.
+
+    Subclasses declare the columns as fields (the label is the header) and implement `save`,
+    which writes the cleaned row through a service and says in a few words what it did.
+    """
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def save(self) -> str:
+        raise NotImplementedError
+
+
+class SheetDateField(forms.DateField):
+    """A date cell: a real Excel date, or text written the ways bureaus write dates."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
+        super().__init__(*args, **kwargs)
+
+
+class SheetChoiceField(forms.ChoiceField):
+    """A choice cell: the choice's name as shown (in Chinese or English) or its stored value."""
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        for stored, label in self.choices:
+            if value == str(stored):
+                return stored
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    if value == str(label):
+                        return stored
+        return value
+
+
+@dataclass
+class SheetImport:
+    """One kind of import: its name, the form that reads and writes a row, its template rows."""
+
+    kind: str
+    title: str
+    form_class: type[ImportForm]
+    template_rows: object = None  # a callable (user) -> rows to pre-fill the downloaded template
+
+    def columns(self):
+        return list(self.form_class.base_fields.items())
+
+    def headers(self) -> list[str]:
+        return [str(form_field.label) for _name, form_field in self.columns()]
+
+
+@dataclass
+class RowError:
+    row: int | None  # the spreadsheet's row number; None for the file as a whole
+    column: str  # the column header, or "" for the row as a whole
+    message: str
+
+
+@dataclass
+class ImportResult:
+    changes: list = field(default_factory=list)  # (row number, what it does)
+    errors: list = field(default_factory=list)  # RowError
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read: not .xlsx, too large, wrong headers."""
+
+
+def read_rows(content: bytes, spec: SheetImport):
+    """Check the file and the header row; yield (row number, {field name: cell text})."""
+    if len(content) > settings.GAIBO_IMPORT_MAX_BYTES:
+        raise FileRefused(
+            _("The file is larger than %(limit)s MB.")
+            % {"limit": settings.GAIBO_IMPORT_MAX_BYTES // (1024 * 1024)}
+        )
+    try:
+        workbook = load_workbook(BytesIO(content), read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise FileRefused(
+            _("This is not an .xlsx file. Save it in Excel or WPS as an .xlsx workbook.")
+        ) from None
+    sheet = workbook.worksheets[0]
+    lines = sheet.iter_rows()
+    header_cells = next(lines, ())
+    columns = _match_headers([_header_text(cell.value) for cell in header_cells], spec)
+    row_limit = settings.GAIBO_IMPORT_MAX_ROWS
+    for number, cells in enumerate(lines, start=2):
+        if number - 1 > row_limit:
+            raise FileRefused(
+                _("The file has more than %(limit)s rows; split it.") % {"limit": row_limit}
+            )
+        values = {}
+        formulas = []
+        for index, cell in enumerate(cells):
+            name = columns.get(index)
+            if name is None:
+                continue
+            if cell.data_type == "f":
+                formulas.append(name)
+            values[name] = _cell_text(cell.value)
+        if any(values.values()) or formulas:
+            yield number, values, formulas
+    workbook.close()
+
+
+def _header_text(value) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _match_headers(found: list[str], spec: SheetImport) -> dict[int, str]:
+    """Which column holds which field; refuse unknown, repeated and missing headers."""
+    by_header = {}
+    for name, form_field in spec.columns():
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                by_header[_header_text(form_field.label)] = name
+    columns = {}
+    problems = []
+    for index, header in enumerate(found):
+        if not header:
+            continue
+        name = by_header.get(header)
+        if name is None:
+            problems.append(_("unknown column “%(header)s”") % {"header": header})
+        elif name in columns.values():
+            problems.append(_("column “%(header)s” appears twice") % {"header": header})
+        else:
+            columns[index] = name
+    for name, form_field in spec.columns():
+        if form_field.required and name not in columns.values():
+            problems.append(_("column “%(header)s” is missing") % {"header": form_field.label})
+    if problems:
+        raise FileRefused(
+            _(
+                "The header row does not match the template: %(problems)s. Download the template "
+                "and keep its first row as it is."
+            )
+            % {"problems": "; ".join(problems)}
+        )
+    return columns
+
+
+def _cell_text(value) -> str:
+    """A cell as the text a form field cleans; dates stay ISO dates, whole numbers lose ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def run_import(content: bytes, spec: SheetImport, *, user, dry_run: bool) -> ImportResult:
+    """Check every row and write them all, or nothing (always nothing on a dry run)."""
+    result = ImportResult()
+    try:
+        forms_by_row = []
+        for number, values, formulas in read_rows(content, spec):
+            for name in formulas:
+                result.errors.append(
+                    RowError(
+                        number,
+                        str(spec.form_class.base_fields[name].label),
+                        _("This cell holds a formula; type the value itself."),
+                    )
+                )
+            form = spec.form_class(values, user=user)
+            if form.is_valid() and not formulas:
+                forms_by_row.append((number, form))
+            else:
+                _add_form_errors(result, number, form)
+    except FileRefused as refusal:
+        result.errors.append(RowError(None, "", str(refusal)))
+        return result
+    if not forms_by_row and not result.errors:
+        result.errors.append(RowError(None, "", _("The file has no rows to import.")))
+        return result
+    # The rows whose cells are good go through the services even when other rows are bad, so
+    # that the user sees every problem of the file at once.
+    with transaction.atomic():
+        for number, form in forms_by_row:
+            try:
+                with transaction.atomic():
+                    result.changes.append((number, form.save()))
+            except ValidationError as error:
+                _add_service_errors(result, number, form, error)
+            except PermissionDenied as error:
+                result.errors.append(RowError(number, "", str(error) or _("Not allowed.")))
+        if dry_run or result.errors:
+            transaction.set_rollback(True)
+        else:
+            result.applied = True
+    result.errors.sort(key=lambda error: error.row or 0)
+    return result
+
+
+def _add_form_errors(result: ImportResult, number: int, form: forms.Form) -> None:
+    for name, errors in form.errors.items():
+        column = str(form.fields[name].label) if name in form.fields else ""
+        for message in errors:
+            result.errors.append(RowError(number, column, message))
+
+
+def _add_service_errors(result, number, form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            result.errors.append(RowError(number, "", message))
+        return
+    for name, errors in error.error_dict.items():
+        column = str(form.fields[name].label) if name in form.fields else ""
+        for message in ValidationError(errors).messages:
+            result.errors.append(RowError(number, column, message))
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Spreadsheet (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise ValidationError(
+                _("Only .xlsx files can be imported (Excel 2007 or later, or WPS).")
+            )
+        if upload.size > settings.GAIBO_IMPORT_MAX_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(limit)s MB.")
+                % {"limit": settings.GAIBO_IMPORT_MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+PREVIEW_ROWS = 200
+UNCONFIRMED_KEPT = datetime.timedelta(days=1)
+
+
+def import_page(request, spec: SheetImport, *, back_url: str, context=None):
+    """The whole journey of an import: template, upload, preview, confirm.
+
+    The caller has checked that the user may import; every row is checked again by the
+    services as the user's own write.
+    """
+    context = {"spec": spec, "back_url": back_url, **(context or {})}
+    if request.GET.get("template"):
+        rows = spec.template_rows(request.user) if spec.template_rows else []
+        return xlsx_response(
+            filename=f"{spec.title}.xlsx", title=spec.title, headers=spec.headers(), rows=rows
+        )
+    form = UploadForm()
+    if request.method == "POST" and request.POST.get("batch"):
+        batch = get_object_or_404(
+            ImportBatch,
+            pk=request.POST["batch"],
+            kind=spec.kind,
+            uploaded_by=request.user,
+            applied_at__isnull=True,
+        )
+        result = run_import(bytes(batch.content), spec, user=request.user, dry_run=False)
+        if result.applied:
+            batch.applied_at = timezone.now()
+            batch.rows = len(result.changes)
+            batch.save(update_fields=["applied_at", "rows"])
+            messages.success(
+                request,
+                _("Imported %(count)s rows from %(name)s.")
+                % {"count": len(result.changes), "name": batch.file_name},
+            )
+            return redirect(back_url)
+        context.update(result=result, batch=batch)
+    elif request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            result = run_import(content, spec, user=request.user, dry_run=True)
+            batch = None
+            if result.ok:
+                # Previews never confirmed are not kept beyond a day.
+                ImportBatch.objects.filter(
+                    applied_at__isnull=True, uploaded_at__lt=timezone.now() - UNCONFIRMED_KEPT
+                ).delete()
+                batch = ImportBatch.objects.create(
+                    kind=spec.kind,
+                    uploaded_by=request.user,
+                    file_name=upload.name[:200],
+                    content=content,
+                    rows=len(result.changes),
+                )
+            context.update(result=result, batch=batch, file_name=upload.name)
+    result = context.get("result")
+    if result is not None and result.ok:
+        context["shown_changes"] = result.changes[:PREVIEW_ROWS]
+    context["form"] = form
+    return render(request, "imports/import.html", context)
