@@ -26,6 +26,15 @@ SUPERVISOR_ROLES = frozenset({Role.INSPECTOR, Role.CITY, Role.ADMINISTRATOR})
 # Roles that answer the findings addressed to their own county.
 RECTIFIER_ROLES = frozenset({Role.COUNTY_EDUCATION})
 
+# Roles that enter and submit their county's monthly report (the education bureau).
+REPORTER_ROLES = frozenset({Role.COUNTY_EDUCATION, Role.ADMINISTRATOR})
+
+# Roles that confirm the fund part of their county's monthly report (the finance bureau).
+FUND_CONFIRMER_ROLES = frozenset({Role.COUNTY_FINANCE, Role.ADMINISTRATOR})
+
+# Roles that approve or return the monthly reports of the counties below them.
+REPORT_REVIEWER_ROLES = frozenset({Role.CITY, Role.ADMINISTRATOR})
+
 # The level of the district tree each role belongs to; an administrator may sit anywhere.
 ROLE_LEVELS = {
     Role.COUNTY_EDUCATION: "county",

@@ -84,6 +84,7 @@ class SheetImport:
     title: str
     form_class: type[ImportForm]
     template_rows: object = None  # a callable (user) -> rows to pre-fill the downloaded template
+    form_kwargs: dict = field(default_factory=dict)  # what the form needs besides the row
 
     def columns(self):
         return list(self.form_class.base_fields.items())
@@ -215,7 +216,7 @@ def run_import(content: bytes, spec: SheetImport, *, user, dry_run: bool) -> Imp
                         _("This cell holds a formula; type the value itself."),
                     )
                 )
-            form = spec.form_class(values, user=user)
+            form = spec.form_class(values, user=user, **spec.form_kwargs)
             if form.is_valid() and not formulas:
                 forms_by_row.append((number, form))
             else:

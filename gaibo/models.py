@@ -6,9 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from gaibo.choices import (
     ALLOCATION_ROLES,
+    FUND_CONFIRMER_ROLES,
     PAYMENT_ROLES,
     PROJECT_EDITOR_ROLES,
     RECTIFIER_ROLES,
+    REPORT_REVIEWER_ROLES,
+    REPORTER_ROLES,
     ROLE_LEVELS,
     SUPERVISOR_ROLES,
     Role,
@@ -95,6 +98,21 @@ class User(AbstractUser):
     def can_supervise(self) -> bool:
         """Log supervision visits, raise findings and verify rectification."""
         return self._has_role_in(SUPERVISOR_ROLES)
+
+    @property
+    def can_enter_reports(self) -> bool:
+        """Enter and submit the county's monthly report (the education bureau)."""
+        return self._has_role_in(REPORTER_ROLES)
+
+    @property
+    def can_confirm_reports(self) -> bool:
+        """Confirm the fund part of the county's monthly report (the finance bureau)."""
+        return self._has_role_in(FUND_CONFIRMER_ROLES)
+
+    @property
+    def can_review_reports(self) -> bool:
+        """Approve, return and reopen the counties' reports; grant deadline exceptions."""
+        return self._has_role_in(REPORT_REVIEWER_ROLES)
 
     def can_answer(self, finding) -> bool:
         """Answer a finding: the education bureau of the county it is addressed to."""

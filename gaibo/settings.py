@@ -6,6 +6,7 @@ which is what a newcomer's `make run` needs. `DATABASE_URL` selects PostgreSQL
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "projects",
     "funding",
     "inspections",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -140,3 +142,12 @@ GAIBO_PHOTO_MAX_BYTES = int(os.environ.get("GAIBO_PHOTO_MAX_BYTES", 10 * 1024 * 
 # Spreadsheet imports: the largest file (bytes) and the most rows accepted.
 GAIBO_IMPORT_MAX_BYTES = int(os.environ.get("GAIBO_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 GAIBO_IMPORT_MAX_ROWS = int(os.environ.get("GAIBO_IMPORT_MAX_ROWS", "20000"))
+
+# Monthly reports: due by this day of the next month; a half-monthly table this many days after
+# its half ends. A started area may exceed the planned area by this share, with a remark.
+GAIBO_REPORT_DUE_DAY = int(os.environ.get("GAIBO_REPORT_DUE_DAY", "5"))
+GAIBO_HALF_MONTH_DUE_DAYS = int(os.environ.get("GAIBO_HALF_MONTH_DUE_DAYS", "2"))
+GAIBO_AREA_OVERSHOOT = Decimal(os.environ.get("GAIBO_AREA_OVERSHOOT", "0.05"))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = (
+    50000  # the monthly report of a county can have 500 rows of 9 inputs
+)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("inspections.urls")),
     path("", include("funding.urls")),
+    path("", include("reports.urls")),
 ]

@@ -1,0 +1,126 @@
+"""The monthly report's Excel round trip: download the month pre-filled, fill it offline, upload
+it (see gaibo/imports.py). Each row is saved by the same service as the entry page."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gaibo.forms import WanYuanField
+from gaibo.imports import ImportForm, SheetDateField, SheetImport
+from gaibo.money import YUAN_PER_WAN, wan_text
+from reports import selectors, services
+
+
+class ReportLineImportForm(ImportForm):
+    project = forms.CharField(label=gettext_lazy("Project code"), max_length=32)
+    name = forms.CharField(label=gettext_lazy("Project name"), required=False)
+    started_on = SheetDateField(label=gettext_lazy("Start date"), required=False)
+    completed_on = SheetDateField(label=gettext_lazy("Completion date"), required=False)
+    started_area = forms.DecimalField(
+        label=gettext_lazy("Started area (m²)"), required=False, min_value=0, decimal_places=2
+    )
+    completed_area = forms.DecimalField(
+        label=gettext_lazy("Completed area (m²)"), required=False, min_value=0, decimal_places=2
+    )
+    investment_month = WanYuanField(
+        label=gettext_lazy("Investment this month (10,000 yuan)"), required=False, min_value=0
+    )
+    progress = forms.IntegerField(
+        label=gettext_lazy("Physical progress (%)"), min_value=0, max_value=100
+    )
+    remark = forms.CharField(label=gettext_lazy("Remark"), required=False, max_length=500)
+
+    def __init__(self, *args, report, lines, previous, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.lines = lines
+        self.previous = previous
+
+    def clean_project(self):
+        code = self.cleaned_data["project"]
+        if code not in self.lines:
+            raise ValidationError(
+                _("Project %(code)s is not in this report of %(county)s.")
+                % {"code": code, "county": self.report.county.name}
+            )
+        return self.lines[code]
+
+    def save(self) -> str:
+        data = self.cleaned_data
+        line = data["project"]
+        before = {field: getattr(line, field) for field in CHANGED_FIELDS}
+        for field in CHANGED_FIELDS:
+            setattr(line, field, data[field])
+        if line.investment_month is None:
+            line.investment_month = 0
+        if before["started_area"] is None:  # equipment and IT lines have no areas
+            line.started_area = line.started_area or None
+            line.completed_area = line.completed_area or None
+        services.report_line_save(
+            line=line, acting_user=self.user, previous=self.previous.get(line.project_id)
+        )
+        changes = [
+            f"{LABELS[field]} {_shown(field, before[field])} → "
+            f"{_shown(field, getattr(line, field))}"
+            for field in CHANGED_FIELDS
+            if before[field] != getattr(line, field)
+        ]
+        return f"{line.project.code} {line.project.name}: " + (
+            "; ".join(changes) if changes else _("no change")
+        )
+
+
+CHANGED_FIELDS = (
+    "started_on",
+    "completed_on",
+    "started_area",
+    "completed_area",
+    "investment_month",
+    "progress",
+    "remark",
+)
+
+
+def _shown(field: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if field == "investment_month":
+        return wan_text(value)
+    return str(value)
+
+
+LABELS = {name: form_field.label for name, form_field in ReportLineImportForm.base_fields.items()}
+
+
+def report_sheet(report) -> SheetImport:
+    """The import of one report, its template pre-filled with the report's lines."""
+    lines = selectors.report_lines(report)
+
+    def template_rows(user):
+        return [
+            [
+                line.project.code,
+                line.project.name,
+                line.started_on,
+                line.completed_on,
+                line.started_area,
+                line.completed_area,
+                (line.investment_month / YUAN_PER_WAN).normalize(),
+                line.progress,
+                line.remark,
+            ]
+            for line in lines
+        ]
+
+    return SheetImport(
+        kind=f"reports.report.{report.pk}",
+        title=f"{report.county.name}{report.period_label}",
+        form_class=ReportLineImportForm,
+        template_rows=template_rows,
+        form_kwargs={
+            "report": report,
+            "lines": {line.project.code: line for line in lines},
+            "previous": selectors.previous_lines(report),
+        },
+    )

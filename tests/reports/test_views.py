@@ -1,0 +1,268 @@
+"""The report pages: entry, sign-off buttons, Excel round trip, export, tracker."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reports import services
+from reports.choices import ReportState
+from reports.models import ReportLine
+from tests.factories import PASSWORD, ProjectFactory
+from tests.reports.conftest import fill, line_of
+from tests.spreadsheets import read_xlsx, xlsx_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+
+
+def entry_data(report, changes=None):
+    """The entry form as the page posts it, with `changes` {project: {field: value}}."""
+    changes = changes or {}
+    lines = list(ReportLine.objects.filter(report=report).order_by("project__code"))
+    data = {
+        "form-TOTAL_FORMS": len(lines),
+        "form-INITIAL_FORMS": len(lines),
+        "form-MIN_NUM_FORMS": 0,
+        "form-MAX_NUM_FORMS": 1000,
+    }
+    for index, line in enumerate(lines):
+        values = {
+            "id": line.pk,
+            "loaded_version": line.version,
+            "started_on": line.started_on or "",
+            "completed_on": line.completed_on or "",
+            "started_area": line.started_area if line.started_area is not None else "",
+            "completed_area": line.completed_area if line.completed_area is not None else "",
+            "investment_month": line.investment_month / 10000,
+            "progress": line.progress,
+            "remark": line.remark,
+        }
+        values.update(changes.get(line.project_id, {}))
+        for name, value in values.items():
+            data[f"form-{index}-{name}"] = value
+    return data
+
+
+def test_entry_saves_changed_rows_and_keeps_what_was_typed_in_a_refused_row(
+    client, may, county, users
+):
+    login(client, users.gaizhou)
+    url = reverse("reports:report_entry", args=[may.pk])
+    data = entry_data(
+        may,
+        {
+            county.building.pk: {
+                "started_on": "2024-05-06",
+                "started_area": "1200",
+                "investment_month": "80",
+                "progress": "30",
+            },
+            county.equipment.pk: {"progress": "100"},  # no delivery date: refused
+        },
+    )
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "已保存 1 行；1 行未保存" in page
+    assert "形象进度为100%的项目应填写竣工日期。" in page
+    assert 'name="form-0-progress" value="100"' in page  # what was typed is still there
+    building = line_of(may, county.building)
+    assert building.progress == 30 and building.investment_to_date == Decimal("800000")
+    assert line_of(may, county.equipment).progress == 0
+
+
+def test_a_stale_page_does_not_overwrite_a_colleagues_save(client, may, county, users):
+    login(client, users.gaizhou)
+    url = reverse("reports:report_entry", args=[may.pk])
+    stale = entry_data(may, {county.building.pk: {"progress": "10"}})
+    fill(may, county.building, users.gaizhou, progress=20)  # someone saves first
+    response = client.post(url, stale)
+    assert "您打开页面后" in response.content.decode()
+    assert line_of(may, county.building).progress == 20
+
+
+def test_entry_page_query_count_does_not_grow_with_projects(
+    client, may, county, users, tree, clock
+):
+    def queries_of(report):
+        url = reverse("reports:report_entry", args=[report.pk])
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    login(client, users.gaizhou)
+    june = services.report_open(
+        county=tree.gaizhou, year=2024, month=6, half=0, acting_user=users.gaizhou
+    )
+    few = queries_of(june)
+    for _ in range(20):
+        ProjectFactory(school=tree.schools["210881"], plan_year=2024)
+    clock.set(datetime.date(2024, 7, 2))
+    july = services.report_open(
+        county=tree.gaizhou, year=2024, month=7, half=0, acting_user=users.gaizhou
+    )
+    assert july.lines.count() == 22
+    assert queries_of(july) == few
+
+
+def test_sign_off_buttons_walk_the_report_to_approved(client, may, county, users):
+    def act(user, action, **data):
+        login(client, user)
+        return client.post(reverse("reports:report_action", args=[may.pk, action]), data)
+
+    act(users.gaizhou, "submit")
+    act(users.gaizhou_finance, "confirm")
+    response = act(users.city, "return", reason="")
+    may.refresh_from_db()
+    assert may.state == ReportState.CONFIRMED
+    act(users.city, "return", reason="进度与督导不符")
+    act(users.gaizhou, "submit")
+    act(users.gaizhou_finance, "confirm")
+    response = act(users.city, "approve")
+    may.refresh_from_db()
+    assert may.state == ReportState.APPROVED and response.status_code == 302
+
+    login(client, users.gaizhou)
+    page = client.get(reverse("reports:report_entry", args=[may.pk])).content.decode()
+    assert 'name="form-0-progress"' not in page  # locked: figures only
+    assert "进度与督导不符" in page
+    assert client.post(reverse("reports:report_entry", args=[may.pk]), {}).status_code == 403
+
+
+def test_another_countys_report_is_404(client, may, users):
+    login(client, users.dashiqiao)
+    for name in ("report_entry", "report_import", "report_export"):
+        assert client.get(reverse(f"reports:{name}", args=[may.pk])).status_code == 404
+    response = client.post(reverse("reports:report_action", args=[may.pk, "submit"]))
+    assert response.status_code == 404
+
+
+HEADERS = [
+    "项目编号",
+    "项目名称",
+    "开工(合同)日期",
+    "竣工(到货)日期",
+    "开工面积(m²)",
+    "竣工面积(m²)",
+    "本月完成投资(万元)",
+    "形象进度(%)",
+    "备注",
+]
+
+
+def test_excel_round_trip(client, may, county, users):
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    rows = read_xlsx(client.get(url + "?template=1").content)
+    assert list(rows[0]) == HEADERS
+    assert [row[0] for row in rows[1:]] == ["EQ-1", county.building.code]
+
+    filled = [list(row) for row in rows[1:]]
+    filled[1][2:8] = [datetime.date(2024, 5, 6), None, 1200, 0, 80, 30]
+    response = client.post(url, {"file": xlsx_upload(HEADERS, filled)})
+    result = response.context["result"]
+    assert result.ok, result.errors
+    assert "形象进度(%) 0 → 30" in result.changes[1][1].replace(
+        "physical progress (%)", "形象进度(%)"
+    )
+    assert line_of(may, county.building).progress == 0  # only a preview
+
+    client.post(url, {"batch": response.context["batch"].pk})
+    line = line_of(may, county.building)
+    assert (line.progress, line.started_area, line.investment_to_date) == (
+        30,
+        Decimal("1200"),
+        Decimal("800000"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda rows: rows[1].__setitem__(0, "P-NOPE"), "项目 P-NOPE 不在盖州市的本期报表中。"),
+        (lambda rows: rows[1].__setitem__(7, "三十"), "输入整数。"),
+        (lambda rows: rows[1].__setitem__(7, "=10+20"), "单元格中是公式，请直接填写数值。"),
+        (lambda rows: rows[1].__setitem__(7, 100), "形象进度为100%的项目应填写竣工日期。"),
+    ],
+)
+def test_bad_rows_refuse_the_whole_upload(client, may, county, users, change, expected):
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    rows = [list(row) for row in read_xlsx(client.get(url + "?template=1").content)]
+    rows[2][7] = 20  # a good row, which must not be written either
+    change(rows)
+    response = client.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
+    assert expected in [error.message for error in response.context["result"].errors]
+    assert line_of(may, county.building).progress == 0
+
+
+def test_another_countys_project_in_the_file_is_refused(client, may, users, tree):
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    other = tree.projects["210882"]
+    row = [other.code, other.name, None, None, 0, 0, 0, 10, ""]
+    response = client.post(url, {"file": xlsx_upload(HEADERS, [row])})
+    [error] = response.context["result"].errors
+    assert error.message == f"项目 {other.code} 不在盖州市的本期报表中。"
+
+
+def test_a_locked_month_refuses_uploads(client, may, users):
+    services.report_submit(report=may, acting_user=users.gaizhou)
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    response = client.post(url, {"file": xlsx_upload(HEADERS, [])})
+    assert response.status_code == 302
+    response = client.get(reverse("reports:report_entry", args=[may.pk]))
+    assert "该报表当前不可填报" in response.content.decode()
+
+
+def test_approved_month_exports_the_official_table_with_subtotals(client, may, county, users):
+    fill(
+        may,
+        county.building,
+        users.gaizhou,
+        started_on=datetime.date(2024, 5, 6),
+        started_area=Decimal("1200"),
+        investment_month=Decimal("800000"),
+        progress=30,
+    )
+    services.report_submit(report=may, acting_user=users.gaizhou)
+    services.report_confirm(report=may, acting_user=users.gaizhou_finance)
+    services.report_approve(report=may, acting_user=users.city)
+    login(client, users.city)
+    response = client.get(reverse("reports:period_export"), {"year": 2024, "month": 5, "half": 0})
+    rows = read_xlsx(response.content)
+    assert rows[0][0] == "县(区)" and rows[0][12] == "本月完成投资(万元)"
+    assert [row[0] for row in rows[1:]] == ["盖州市", "盖州市", "盖州市小计", "合计"]
+    assert rows[-1][10] == 1200 and rows[-1][12] == 80
+
+
+def test_tracker_page_shows_missing_counties_and_grants_exceptions(client, may, users, tree):
+    login(client, users.city)
+    url = reverse("reports:tracker") + "?year=2024&month=5&half=0"
+    page = client.get(url).content.decode()
+    assert "尚未上报：" in page and "大石桥市" in page
+    response = client.post(
+        url,
+        {
+            "county": tree.dashiqiao.pk,
+            "year": 2024,
+            "month": 5,
+            "half": 0,
+            "until": "2024-06-12",
+            "reason": "系统维护",
+        },
+    )
+    assert response.status_code == 302
+    login(client, users.gaizhou)
+    page = client.get(url).content.decode()
+    assert "批准延期" not in page and "大石桥市" not in page  # a county sees its own row only
