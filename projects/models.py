@@ -419,6 +419,15 @@ class Project(models.Model):
                 status = step
         return status
 
+    def status_on(self, day) -> str:
+        """The status the project had on a day: the last step dated on or before it."""
+        status = ProjectStatus.PLANNED
+        for step, field in LIFECYCLE_STEPS[self.category]:
+            value = getattr(self, field)
+            if value is not None and value <= day:
+                status = step
+        return status
+
     def lifecycle_steps(self):
         """The steps of this project's lifecycle: (status label, date) in order."""
         return [

@@ -117,9 +117,9 @@ def report_open(*, county: District, year: int, month: int, half: int, acting_us
             ReportLine(
                 report=report,
                 project=project,
-                status=project.status,
-                started_on=getattr(project, start_field),
-                completed_on=getattr(project, end_field),
+                status=project.status_on(report.ends_on),
+                started_on=_on_or_before(getattr(project, start_field), report.ends_on),
+                completed_on=_on_or_before(getattr(project, end_field), report.ends_on),
                 started_area=(before.started_area if before else 0) if is_construction else None,
                 completed_area=(before.completed_area if before else 0)
                 if is_construction
@@ -135,6 +135,11 @@ def report_open(*, county: District, year: int, month: int, half: int, acting_us
     created = ReportLine.objects.bulk_create(lines)
     ReportLine.history.bulk_history_create(created, default_user=acting_user)
     return report
+
+
+def _on_or_before(day, end):
+    """A project's date as a report of a period ending on `end` knows it."""
+    return day if day is not None and day <= end else None
 
 
 def check_line(line: ReportLine, previous: ReportLine | None) -> tuple[dict, dict]:
@@ -288,19 +293,27 @@ def report_line_save(
         raise ValidationError(refusal)
     project = Project.objects.select_for_update().get(pk=line.project_id)
     _write_project_dates(project, line, acting_user)
-    line.status = project.status
+    line.status = project.status_on(report.ends_on)
     line.version = current.version + 1
     line.updated_by = acting_user
     return validated_save(line, acting_user=acting_user)
 
 
 def _write_project_dates(project: Project, line: ReportLine, acting_user) -> None:
-    """Give the project the line's dates; the project's own rules name what is missing."""
+    """Give the project the line's dates; the project's own rules name what is missing.
+
+    A date the project has after the end of the report's period is kept: a report of an
+    earlier period does not know it (and leaves it empty), so it cannot take it away.
+    """
     fields = PROGRESS_DATES[project.category]
+    end = line.report.ends_on
     changed = False
     for line_field, project_field in zip(LINE_DATES, fields, strict=True):
         value = getattr(line, line_field)
-        if getattr(project, project_field) != value:
+        current = getattr(project, project_field)
+        if current is not None and current > end:
+            continue
+        if current != value:
             setattr(project, project_field, value)
             changed = True
     if not changed:

@@ -22,11 +22,15 @@ from reports.models import DeadlineException, HalfMonthlySchedule, Report
 
 
 def _period(request) -> tuple[int, int, int]:
-    """The period asked for (?year=&month=&half=), else last month."""
+    """The period asked for (?year=&month=&half=), else the latest month the user has a
+    report of, else last month."""
     form = PeriodForm(request.GET)
     if form.is_valid():
         data = form.cleaned_data
         return data["year"], data["month"], data["half"]
+    latest = selectors.reports_visible_to(user=request.user).order_by("-ends_on").first()
+    if latest is not None:
+        return latest.year, latest.month, Half.WHOLE
     today = timezone.localdate()
     year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
     return year, month, Half.WHOLE

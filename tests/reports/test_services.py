@@ -349,3 +349,20 @@ def test_tracker_counts_expected_submitted_and_on_time(may, users, tree, clock):
     assert tracker.missing == [tree.dashiqiao]
     states = {row.county.name: row.state_label for row in tracker.rows}
     assert states == {"盖州市": "已上报，待财政确认", "大石桥市": "未开始"}
+
+
+def test_a_report_of_an_earlier_period_keeps_the_projects_later_dates(
+    may, county, users, tree, clock
+):
+    clock.set(datetime.date(2024, 5, 2))  # April's report is still open
+    county.building.started_on = datetime.date(2024, 6, 1)  # after May
+    county.building.status = county.building.status_from_dates()
+    county.building.save()
+    april = services.report_open(
+        county=tree.gaizhou, year=2024, month=4, half=0, acting_user=users.gaizhou
+    )
+    line = line_of(april, county.building)
+    assert line.started_on is None and line.status == "contracted"
+    fill(april, county.building, users.gaizhou, progress=5, remark="完成场地平整")
+    county.building.refresh_from_db()
+    assert county.building.started_on == datetime.date(2024, 6, 1)

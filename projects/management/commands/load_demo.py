@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from funding import demo as funding_demo
 from inspections import demo as inspections_demo
 from projects import demo
+from reports import demo as reports_demo
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         created = demo.load()
         created += funding_demo.load()
         created += inspections_demo.load()
+        created += reports_demo.load()
         if not created:
             self.stdout.write("Demo data already loaded; nothing created.")
             return
