@@ -42,14 +42,15 @@ class ImportForm(forms.Form):
     """The columns of one import and the write of one row.
 
     Subclasses declare the columns as fields (the label is the header) and implement `save`,
-    which writes the cleaned row through a service and says in a few words what it did.
+    which writes the cleaned row through a service and says in a few words what it did, or
+    returns None when the row changes nothing (then nothing is written).
     """
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def save(self) -> str:
+    def save(self) -> str | None:
         raise NotImplementedError
 
 
@@ -85,6 +86,9 @@ class SheetImport:
     form_class: type[ImportForm]
     template_rows: object = None  # a callable (user) -> rows to pre-fill the downloaded template
     form_kwargs: dict = field(default_factory=dict)  # what the form needs besides the row
+    # A callable () -> str fingerprinting the records the rows are checked against: when it
+    # differs between the preview and the confirmation, the file is checked again instead.
+    snapshot: object = None
 
     def columns(self):
         return list(self.form_class.base_fields.items())
@@ -233,7 +237,9 @@ def run_import(content: bytes, spec: SheetImport, *, user, dry_run: bool) -> Imp
         for number, form in forms_by_row:
             try:
                 with transaction.atomic():
-                    result.changes.append((number, form.save()))
+                    change = form.save()
+                if change is not None:
+                    result.changes.append((number, change))
             except ValidationError as error:
                 _add_service_errors(result, number, form, error)
             except PermissionDenied as error:
@@ -309,7 +315,21 @@ def import_page(request, spec: SheetImport, *, back_url: str, context=None):
             uploaded_by=request.user,
             applied_at__isnull=True,
         )
-        result = run_import(bytes(batch.content), spec, user=request.user, dry_run=False)
+        if spec.snapshot and spec.snapshot() != batch.snapshot:
+            result = ImportResult()
+            result.errors.append(
+                RowError(
+                    None,
+                    "",
+                    _(
+                        "The figures changed after your preview (somebody saved in the "
+                        "meantime). Nothing was written: upload the file again to check it "
+                        "against the current figures."
+                    ),
+                )
+            )
+        else:
+            result = run_import(bytes(batch.content), spec, user=request.user, dry_run=False)
         if result.applied:
             batch.applied_at = timezone.now()
             batch.rows = len(result.changes)
@@ -320,15 +340,16 @@ def import_page(request, spec: SheetImport, *, back_url: str, context=None):
                 % {"count": len(result.changes), "name": batch.file_name},
             )
             return redirect(back_url)
-        context.update(result=result, batch=batch)
+        context.update(result=result, batch=batch, file_name=batch.file_name)
     elif request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             content = upload.read()
+            snapshot = spec.snapshot() if spec.snapshot else ""
             result = run_import(content, spec, user=request.user, dry_run=True)
             batch = None
-            if result.ok:
+            if result.ok and result.changes:
                 # Previews never confirmed are not kept beyond a day.
                 ImportBatch.objects.filter(
                     applied_at__isnull=True, uploaded_at__lt=timezone.now() - UNCONFIRMED_KEPT
@@ -339,6 +360,7 @@ def import_page(request, spec: SheetImport, *, back_url: str, context=None):
                     file_name=upload.name[:200],
                     content=content,
                     rows=len(result.changes),
+                    snapshot=snapshot,
                 )
             context.update(result=result, batch=batch, file_name=upload.name)
     result = context.get("result")

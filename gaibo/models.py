@@ -139,6 +139,8 @@ class ImportBatch(models.Model):
     file_name = models.CharField(_("file name"), max_length=200)
     content = models.BinaryField(_("file"))
     rows = models.PositiveIntegerField(_("rows"), default=0)
+    # What the rows were checked against at the preview; the confirmation needs it unchanged.
+    snapshot = models.CharField(_("snapshot"), max_length=64, blank=True)
     applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 
     class Meta:

@@ -1,6 +1,8 @@
 """The monthly report's Excel round trip: download the month pre-filled, fill it offline, upload
 it (see gaibo/imports.py). Each row is saved by the same service as the entry page."""
 
+import hashlib
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -57,6 +59,8 @@ class ReportLineImportForm(ImportForm):
         if before["started_area"] is None:  # equipment and IT lines have no areas
             line.started_area = line.started_area or None
             line.completed_area = line.completed_area or None
+        if all(before[field] == getattr(line, field) for field in CHANGED_FIELDS):
+            return None
         services.report_line_save(
             line=line, acting_user=self.user, previous=self.previous.get(line.project_id)
         )
@@ -66,9 +70,10 @@ class ReportLineImportForm(ImportForm):
             for field in CHANGED_FIELDS
             if before[field] != getattr(line, field)
         ]
-        return f"{line.project.code} {line.project.name}: " + (
-            "; ".join(changes) if changes else _("no change")
-        )
+        return _("%(project)s: %(changes)s") % {
+            "project": f"{line.project.code} {line.project.name}",
+            "changes": _("; ").join(changes),
+        }
 
 
 CHANGED_FIELDS = (
@@ -113,6 +118,11 @@ def report_sheet(report) -> SheetImport:
             for line in lines
         ]
 
+    def snapshot() -> str:
+        current = report.lines.order_by("pk").values_list("pk", "version")
+        versions = ",".join(f"{pk}:{version}" for pk, version in current)
+        return hashlib.sha256(versions.encode()).hexdigest()
+
     return SheetImport(
         kind=f"reports.report.{report.pk}",
         title=f"{report.county.name}{report.period_label}",
@@ -123,4 +133,5 @@ def report_sheet(report) -> SheetImport:
             "lines": {line.project.code: line for line in lines},
             "previous": selectors.previous_lines(report),
         },
+        snapshot=snapshot,
     )

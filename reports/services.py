@@ -53,6 +53,16 @@ def _period_is_open(report_or_period, today) -> bool:
     ).exists()
 
 
+def month_open_for_entry(today=None) -> tuple[int, int]:
+    """The month a county would open now: last month while its report is still due, else
+    this month."""
+    today = today or _today()
+    year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    if today <= due_date(year, month, Half.WHOLE):
+        return year, month
+    return today.year, today.month
+
+
 def entry_is_open(report: Report, today=None) -> bool:
     """Whether the county may change the report's figures now.
 
@@ -83,6 +93,9 @@ def report_open(*, county: District, year: int, month: int, half: int, acting_us
         raise PermissionDenied(_("Your role cannot enter monthly reports."))
     if not District.objects.visible_to(acting_user).filter(pk=county.pk).exists():
         raise PermissionDenied(_("This county is outside your district."))
+    existing = Report.objects.filter(county=county, year=year, month=month, half=half).first()
+    if existing is not None:
+        return existing
     today = _today()
     if datetime.date(year, month, 1) > today:
         raise ValidationError(_("A report cannot be started before its month begins."))
@@ -100,9 +113,6 @@ def report_open(*, county: District, year: int, month: int, half: int, acting_us
             _("The deadline for this report was %(date)s; ask the city for an exception.")
             % {"date": due_date(year, month, half).isoformat()}
         )
-    existing = Report.objects.filter(county=county, year=year, month=month, half=half).first()
-    if existing is not None:
-        return existing
     report = Report(
         county=county, year=year, month=month, half=half, ends_on=period_end(year, month, half)
     )

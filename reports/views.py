@@ -45,14 +45,14 @@ def report_list(request):
         and county is not None
         and county.level == DistrictLevel.COUNTY
     )
-    year, month, half = _period(request)
+    year, month = services.month_open_for_entry()
     return render(
         request,
         "reports/report_list.html",
         {
             "reports": reports[:120],
             "can_start": can_start,
-            "period_form": PeriodForm(initial={"year": year, "month": month, "half": half}),
+            "period_form": PeriodForm(initial={"year": year, "month": month}),
         },
     )
 
@@ -109,6 +109,7 @@ def report_entry(request, pk):
         raise PermissionDenied
     funds = selectors.line_funds(report, lines)
     rows = _rows(lines, funds, formset)
+    events = list(selectors.report_events(report))
     return render(
         request,
         "reports/report_entry.html",
@@ -116,7 +117,8 @@ def report_entry(request, pk):
             "report": report,
             "rows": rows,
             "formset": formset,
-            "events": selectors.report_events(report),
+            "events": events,
+            "returned_by": events[-1] if events and report.state == ReportState.RETURNED else None,
             "reason_form": ReasonForm(),
             "is_open": services.entry_is_open(report),
             "problems": services.report_problems(report)
@@ -231,7 +233,6 @@ def report_import(request, pk):
         request,
         report_sheet(report),
         back_url=report.get_absolute_url(),
-        context={"subtitle": str(report)},
     )
 
 
@@ -342,7 +343,9 @@ def tracker(request):
     user = request.user
     counties = District.objects.visible_to(user).filter(level=DistrictLevel.COUNTY)
     exception_form = DeadlineExceptionForm(
-        initial={"year": year, "month": month, "half": half}, counties=counties
+        initial={"year": year, "month": month, "half": half},
+        counties=counties,
+        prefix="exception",
     )
     if request.method == "POST":
         if not user.can_review_reports:
@@ -355,7 +358,7 @@ def tracker(request):
             services.half_monthly_switch_on(city=city, year=year, month=month, acting_user=user)
             messages.success(request, _("Half-monthly reporting is on for this month."))
             return redirect(request.get_full_path())
-        exception_form = DeadlineExceptionForm(request.POST, counties=counties)
+        exception_form = DeadlineExceptionForm(request.POST, counties=counties, prefix="exception")
         if exception_form.is_valid():
             try:
                 services.deadline_exception_grant(

@@ -204,7 +204,7 @@ def test_a_payment_is_corrected_with_a_reason_kept_in_the_history(client, money,
     payment.refresh_from_db()
     assert payment.amount == Decimal("450000.00")
     page = client.get(reverse("funding:project_ledger", args=[money.project.pk])).content.decode()
-    assert "原因: 发票金额录错" in page and "500000.00 → 450000.00" in page
+    assert "原因：发票金额录错" in page and "500000.00 → 450000.00" in page
 
 
 def test_an_arrival_is_corrected_with_a_reason(client, money, users):

@@ -171,9 +171,9 @@ def test_excel_round_trip(client, may, county, users):
     response = client.post(url, {"file": xlsx_upload(HEADERS, filled)})
     result = response.context["result"]
     assert result.ok, result.errors
-    assert "形象进度(%) 0 → 30" in result.changes[1][1].replace(
-        "physical progress (%)", "形象进度(%)"
-    )
+    [(number, change)] = result.changes  # the unchanged equipment row writes nothing
+    assert number == 3
+    assert "形象进度(%) 0 → 30" in change and "本月完成投资(万元) 0.00 → 80.00" in change
     assert line_of(may, county.building).progress == 0  # only a preview
 
     client.post(url, {"batch": response.context["batch"].pk})
@@ -254,15 +254,38 @@ def test_tracker_page_shows_missing_counties_and_grants_exceptions(client, may, 
     response = client.post(
         url,
         {
-            "county": tree.dashiqiao.pk,
-            "year": 2024,
-            "month": 5,
-            "half": 0,
-            "until": "2024-06-12",
-            "reason": "系统维护",
+            "exception-county": tree.dashiqiao.pk,
+            "exception-year": 2024,
+            "exception-month": 5,
+            "exception-half": 0,
+            "exception-until": "2024-06-12",
+            "exception-reason": "系统维护",
         },
     )
     assert response.status_code == 302
     login(client, users.gaizhou)
     page = client.get(url).content.decode()
     assert "批准延期" not in page and "大石桥市" not in page  # a county sees its own row only
+
+
+def test_an_unchanged_file_writes_nothing(client, may, users):
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    rows = read_xlsx(client.get(url + "?template=1").content)
+    response = client.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
+    assert response.context["batch"] is None
+    assert "没有需要写入的内容" in response.content.decode()
+
+
+def test_a_save_between_preview_and_confirmation_is_not_overwritten(client, may, county, users):
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    rows = [list(row) for row in read_xlsx(client.get(url + "?template=1").content)]
+    rows[2][7] = 25
+    response = client.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
+    batch = response.context["batch"]
+    fill(may, county.equipment, users.gaizhou, progress=10)  # a colleague saves meanwhile
+    response = client.post(url, {"batch": batch.pk})
+    assert "预览之后数据已有变动" in response.content.decode()
+    assert line_of(may, county.building).progress == 0
+    assert line_of(may, county.equipment).progress == 10
