@@ -79,7 +79,7 @@ def entry_is_open(report: Report, today=None) -> bool:
 def _visible_report(report: Report, user, *, lock=False) -> Report:
     reports = Report.objects.visible_to(user)
     if lock:
-        reports = reports.select_for_update()
+        reports = reports.select_for_update(of=("self",))
     found = reports.filter(pk=report.pk).first()
     if found is None:
         raise PermissionDenied(_("This report is outside your district."))
@@ -278,7 +278,7 @@ def report_line_save(
             _("This report is not open for entry (%(state)s).")
             % {"state": report.get_state_display()}
         )
-    current = ReportLine.objects.select_for_update().select_related("updated_by").get(pk=line.pk)
+    current = ReportLine.objects.select_for_update().get(pk=line.pk)
     if current.report_id != report.pk or current.project_id != line.project_id:
         raise PermissionDenied(_("This line belongs to another report."))
     if expected_version is not None and current.version != expected_version:
