@@ -6,7 +6,9 @@ from urllib.parse import quote
 
 from django.http import HttpResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -20,23 +22,40 @@ def safe_cell(value):
 
 
 def xlsx_response(*, filename: str, title: str, headers: list, rows, number_format="#,##0.00"):
-    """An .xlsx download: a bold header row, then the rows; Decimals keep a number format."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append([safe_cell(str(header)) for header in headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    """An .xlsx download: a bold header row, then the rows; Decimals keep a number format.
+
+    Written in openpyxl's write-only mode, cell by cell, so that a 5,000-row sheet takes a
+    fraction of a second.
+    """
+    rows = [[safe_cell(value) for value in row] for row in rows]
+    headers = [safe_cell(str(header)) for header in headers]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    for index, header in enumerate(headers):
+        width = max([len(str(header)), *(len(str(row[index] or "")) for row in rows[:500])])
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(max(10, width * 2), 50)
+    bold = Font(bold=True)
+    sheet.append([_cell(sheet, header, font=bold) for header in headers])
     for row in rows:
-        sheet.append([safe_cell(value) for value in row])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, Decimal | float):
-                cell.number_format = number_format
-    for column in sheet.columns:
-        width = max(len(str(cell.value or "")) for cell in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(10, width * 2), 50)
+        sheet.append(
+            [
+                _cell(sheet, value, number_format=number_format)
+                if isinstance(value, Decimal | float)
+                else value
+                for value in row
+            ]
+        )
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def _cell(sheet, value, *, font=None, number_format=None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
