@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run demo test lint format messages clean
+.PHONY: install run demo test lint format messages clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: lint
 		echo "Browser tests: SKIPPED, /usr/bin/chromium is not installed (apt-get install chromium fonts-noto-cjk)."; \
 	fi
 	$(BIN)/pytest
+
+# The monthly report's entry page (500 projects) and Excel upload (5,000 rows): time, queries,
+# memory. A throwaway database: a temp SQLite file, or a new one on DATABASE_URL's PostgreSQL.
+bench: install
+	$(BIN)/python bench/bench_reports.py $(BENCH_ARGS)
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -33,6 +33,12 @@ class ReportLineForm(forms.ModelForm):
             if self.instance.started_area is None:  # equipment and IT: no areas
                 self.fields[name].disabled = True
 
+    def _post_clean(self):
+        # Put the typed values on the line, without the model's full_clean: a report has
+        # hundreds of rows and the rules of a line are the service's (check_line), held again
+        # by the database; full_clean would query the database for every row, changed or not.
+        self.instance = forms.models.construct_instance(self, self.instance, self._meta.fields)
+
     @property
     def user_changed(self) -> bool:
         return bool(set(self.changed_data) - {"loaded_version"})

@@ -51,6 +51,7 @@ class ReportLineImportForm(ImportForm):
     def save(self) -> str:
         data = self.cleaned_data
         line = data["project"]
+        line.report = self.report  # one report object for every row: checked once
         before = {field: getattr(line, field) for field in CHANGED_FIELDS}
         for field in CHANGED_FIELDS:
             setattr(line, field, data[field])

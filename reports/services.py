@@ -77,12 +77,17 @@ def entry_is_open(report: Report, today=None) -> bool:
 
 
 def _visible_report(report: Report, user, *, lock=False) -> Report:
+    """The report, if the user may see it. A report found visible is marked so for this user,
+    so that saving its lines one by one (an upload of thousands) asks only once."""
+    if not lock and getattr(report, "_visible_to_user_id", None) == user.pk:
+        return report
     reports = Report.objects.visible_to(user)
     if lock:
         reports = reports.select_for_update(of=("self",))
     found = reports.filter(pk=report.pk).first()
     if found is None:
         raise PermissionDenied(_("This report is outside your district."))
+    found._visible_to_user_id = report._visible_to_user_id = user.pk
     return found
 
 

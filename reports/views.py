@@ -148,6 +148,7 @@ def _save_lines(request, report, formset, data) -> tuple[int, int]:
         if not form.user_changed:
             continue
         line = form.instance
+        line.report = report  # one report object for every row: checked once
         try:
             services.report_line_save(
                 line=line,
