@@ -23,6 +23,7 @@ from funding.forms import (
 )
 from funding.models import Allocation, Arrival, Payment
 from gaibo.exports import xlsx_response
+from gaibo.forms import add_service_errors
 from gaibo.imports import import_page
 from gaibo.money import ZERO, yuan_to_wan
 from projects.choices import DistrictLevel
@@ -166,20 +167,11 @@ def _record(request, *, form, save, done_url, template, context):
         try:
             save(form)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(done_url)
     return render(request, template, {"form": form, **context})
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it names, or above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from funding.models import Arrival, Payment
 from gaibo.money import ZERO
@@ -137,8 +138,6 @@ class TrackerRow:
 
     @property
     def state_label(self) -> str:
-        from django.utils.translation import gettext as _
-
         return self.report.get_state_display() if self.report else str(_("Not started"))
 
     @property

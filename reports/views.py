@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gaibo.exports import xlsx_response
+from gaibo.forms import add_service_errors
 from gaibo.imports import import_page
 from gaibo.money import yuan_to_wan
 from projects.choices import DistrictLevel
@@ -158,19 +159,11 @@ def _save_lines(request, report, formset, data) -> tuple[int, int]:
             )
         except ValidationError as error:
             refused += 1
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             saved += 1
             data[form.add_prefix("loaded_version")] = line.version
     return saved, refused
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _rows(lines, funds, formset):
@@ -366,7 +359,7 @@ def tracker(request):
                     exception=exception_form.instance, acting_user=user
                 )
             except ValidationError as error:
-                _add_errors(exception_form, error)
+                add_service_errors(exception_form, error)
             else:
                 messages.success(request, _("The county may enter the report until the day set."))
                 return redirect(request.get_full_path())
