@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "funding",
     "inspections",
     "reports",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

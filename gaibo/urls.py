@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("inspections.urls")),
     path("", include("funding.urls")),
     path("", include("reports.urls")),
+    path("", include("dashboard.urls")),
 ]

@@ -5,28 +5,20 @@ checklist results, the summary and opinion, the findings with their deadlines, a
 for the signatures.
 """
 
-from io import BytesIO
-
 from django.utils.translation import gettext as _
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Pt
 
+from gaibo.documents import as_bytes, fact, heading, new_document, table, text
 from inspections.choices import CheckOutcome
 
-# Song typeface for Chinese text, as official documents use; Word falls back when missing.
-EAST_ASIAN_FONT = "宋体"
-LATIN_FONT = "Times New Roman"
 SIGNATURE_LINE = "________________"
 DATE_LINE = "____年____月____日"
 
 
 def opinion_letter(*, visit, targets, team, results, findings) -> bytes:
     """The letter of one visit as .docx bytes."""
-    document = Document()
-    _page_and_fonts(document)
+    document = new_document()
 
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -36,15 +28,15 @@ def opinion_letter(*, visit, targets, team, results, findings) -> bytes:
     subtitle = document.add_paragraph(f"{visit.get_kind_display()} · {visit.visited_on:%Y-%m-%d}")
     subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
-    _heading(document, _("Supervised"))
-    _fact(document, _("Counties"), "、".join(str(county) for county in targets["counties"]))
+    heading(document, _("Supervised"))
+    fact(document, _("Counties"), "、".join(str(county) for county in targets["counties"]))
     if targets["schools"]:
-        _fact(document, _("Schools"), "、".join(str(school) for school in targets["schools"]))
+        fact(document, _("Schools"), "、".join(str(school) for school in targets["schools"]))
     if targets["projects"]:
-        _fact(document, _("Projects"), "、".join(str(project) for project in targets["projects"]))
+        fact(document, _("Projects"), "、".join(str(project) for project in targets["projects"]))
 
-    _heading(document, _("Supervision team"))
-    _table(
+    heading(document, _("Supervision team"))
+    table(
         document,
         [_("Team member"), _("Their unit"), _("Team leader")],
         [
@@ -53,11 +45,11 @@ def opinion_letter(*, visit, targets, team, results, findings) -> bytes:
         ],
     )
 
-    _heading(document, _("Visit summary"))
-    _text(document, visit.summary)
+    heading(document, _("Visit summary"))
+    text(document, visit.summary)
 
-    _heading(document, _("Checklist"))
-    _table(
+    heading(document, _("Checklist"))
+    table(
         document,
         [_("Checklist area"), _("Checklist item"), _("Outcome"), _("Note")],
         [
@@ -71,9 +63,9 @@ def opinion_letter(*, visit, targets, team, results, findings) -> bytes:
         ],
     )
 
-    _heading(document, _("Problems found and rectification required"))
+    heading(document, _("Problems found and rectification required"))
     if findings:
-        _table(
+        table(
             document,
             [
                 _("No."),
@@ -102,12 +94,12 @@ def opinion_letter(*, visit, targets, team, results, findings) -> bytes:
             )
         )
     else:
-        _text(document, _("No problems were found."))
+        text(document, _("No problems were found."))
 
-    _heading(document, _("Opinion"))
-    _text(document, visit.opinion, blank_lines=4)
+    heading(document, _("Opinion"))
+    text(document, visit.opinion, blank_lines=4)
 
-    _heading(document, _("Signatures"))
+    heading(document, _("Signatures"))
     for label in (
         _("Team leader (signature)"),
         _("Team members (signature)"),
@@ -117,52 +109,9 @@ def opinion_letter(*, visit, targets, team, results, findings) -> bytes:
         paragraph.paragraph_format.space_before = Pt(12)
         paragraph.add_run(f"{label}: {SIGNATURE_LINE}    {_('Date')}: {DATE_LINE}")
 
-    buffer = BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return as_bytes(document)
 
 
 def _place_of(finding) -> str:
     place = finding.project or finding.school
     return f"[{finding.responsible_county}{' · ' + str(place) if place else ''}] "
-
-
-def _page_and_fonts(document) -> None:
-    section = document.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    section.top_margin = section.bottom_margin = Cm(2.5)
-    section.left_margin = section.right_margin = Cm(2.2)
-    for style_name in ("Normal", "Heading 2", "Table Grid"):
-        style = document.styles[style_name]
-        style.font.name = LATIN_FONT
-        fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-        fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
-    document.styles["Normal"].font.size = Pt(11)
-
-
-def _heading(document, text: str) -> None:
-    document.add_heading(text, level=2)
-
-
-def _fact(document, label: str, value: str) -> None:
-    paragraph = document.add_paragraph()
-    paragraph.add_run(f"{label}: ").bold = True
-    paragraph.add_run(value)
-
-
-def _text(document, text: str, blank_lines: int = 1) -> None:
-    lines = [line for line in (text or "").splitlines() if line.strip()]
-    for line in lines or [""] * blank_lines:
-        document.add_paragraph(line)
-
-
-def _table(document, header: list[str], rows: list[list[str]]) -> None:
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = document.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = ""
-        cell.paragraphs[0].add_run(text).bold = True
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row, strict=True):
-            cell.text = text or ""

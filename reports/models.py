@@ -331,3 +331,66 @@ class HalfMonthlySchedule(models.Model):
 
     def __str__(self):
         return f"{self.city.name} {self.year}-{self.month:02d}"
+
+
+class ReportTotals(models.Model):
+    """A monthly report's figures summed up for its county, kept when the report is submitted
+    and again when it is approved, so that dashboards read a row per county and month instead
+    of every line of every report (reports.services.report_totals_refresh writes it).
+
+    The figures are those of the report's programme: its own lines, and the last approved line
+    of each project already reported finished, which leaves later reports. Quantities are the
+    equipment lines of the projects finished (delivered or completed), by reporting category
+    and unit, as {category: {unit: "quantity"}}; statuses count the projects per status.
+    """
+
+    DISTRICT_LOOKUP = "report__county"
+
+    report = models.OneToOneField(
+        "reports.Report", verbose_name=_("report"), on_delete=models.CASCADE, related_name="totals"
+    )
+    lines = models.PositiveIntegerField(_("projects reported"), default=0)
+    started_area = area_field(_("started area (m²)"), default=0)
+    completed_area = area_field(_("completed area (m²)"), default=0)
+    construction_started = models.PositiveIntegerField(
+        _("construction projects started"), default=0
+    )
+    construction_completed = models.PositiveIntegerField(
+        _("construction projects completed"), default=0
+    )
+    equipment_done = models.PositiveIntegerField(_("equipment projects delivered"), default=0)
+    investment = money_field(_("investment completed to date (yuan)"), default=0)
+    equipment_investment = money_field(_("equipment purchased to date (yuan)"), default=0)
+    schools_started = models.PositiveIntegerField(_("schools with works started"), default=0)
+    schools_completed = models.PositiveIntegerField(_("schools with works completed"), default=0)
+    schools_equipment_done = models.PositiveIntegerField(
+        _("schools with equipment delivered"), default=0
+    )
+    statuses = models.JSONField(_("projects by status"), default=dict)
+    quantities = models.JSONField(_("equipment delivered"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report totals")
+        verbose_name_plural = _("report totals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(completed_area__lte=F("started_area"), completed_area__gte=0),
+                name="%(app_label)s_%(class)s_completed_within_started",
+                violation_error_message=_(
+                    "The completed area cannot be larger than the started area."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(investment__gte=F("equipment_investment"), equipment_investment__gte=0),
+                name="%(app_label)s_%(class)s_equipment_within_investment",
+                violation_error_message=_(
+                    "The equipment purchased is part of the investment completed."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.report)

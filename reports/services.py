@@ -21,6 +21,7 @@ from reports.models import (
     Report,
     ReportEvent,
     ReportLine,
+    ReportTotals,
     due_date,
     period_end,
 )
@@ -395,7 +396,27 @@ def _step(report: Report, *, action, to_state, acting_user, reason="") -> Report
     validated_save(report, acting_user=acting_user)
     event.full_clean()
     event.save()
+    if report.half == Half.WHOLE and to_state in (ReportState.SUBMITTED, ReportState.APPROVED):
+        report_totals_refresh(report)
+    if to_state in (ReportState.APPROVED, ReportState.RETURNED):
+        # Later reports take the projects this one reported finished from it.
+        for later in Report.objects.filter(
+            county_id=report.county_id,
+            half=Half.WHOLE,
+            ends_on__gt=report.ends_on,
+            state__in=selectors.COUNTED_STATES[True],
+        ):
+            report_totals_refresh(later)
     return report
+
+
+def report_totals_refresh(report: Report) -> ReportTotals:
+    """Keep a monthly report's figures summed up for the dashboards (see ReportTotals)."""
+    progress, _lines = selectors.report_progress(report)
+    totals, _created = ReportTotals.objects.update_or_create(
+        report=report, defaults=progress.as_totals()
+    )
+    return totals
 
 
 def _require_state(report: Report, *states) -> None:
