@@ -40,6 +40,11 @@ def clock_at(day: datetime.date):
 def load() -> Counter:
     created = Counter()
     if Report.objects.exists() or not District.objects.filter(code__in=COUNTIES).exists():
+        # A database loaded before reports kept their totals gets them now.
+        for report in Report.objects.filter(
+            half=0, state__in=selectors.COUNTED_STATES[True], totals__isnull=True
+        ):
+            services.report_totals_refresh(report)
         return created
     users = get_user_model().objects.in_bulk(
         ["yingkou", *[name for pair in COUNTIES.values() for name in pair]],

@@ -1,8 +1,12 @@
 """Shared fixtures: a small district tree with two counties of one city and one of another."""
 
+from io import StringIO
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from gaibo.choices import Role
 from projects.choices import DistrictLevel
@@ -62,4 +66,21 @@ def users(tree):
 
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [FAST_HASHER]
+
+
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+@pytest.fixture(scope="module")
+def loaded_demo(django_db_setup, django_db_blocker):
+    """The demo, loaded once for a test module and rolled back after it; its output."""
+    with (
+        override_settings(PASSWORD_HASHERS=[FAST_HASHER]),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        output = StringIO()
+        call_command("load_demo", stdout=output)
+        yield output.getvalue()
+        transaction.set_rollback(True)

@@ -4,28 +4,16 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
 from reports.choices import ReportAction, ReportState
 from reports.models import Report, ReportEvent
 
 pytestmark = pytest.mark.django_db
 
-FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"  # as tests/conftest.py has it
 
-
-@pytest.fixture(scope="module", autouse=True)
-def demo(django_db_setup, django_db_blocker):
-    with (
-        override_settings(PASSWORD_HASHERS=[FAST_HASHER]),
-        django_db_blocker.unblock(),
-        transaction.atomic(),
-    ):
-        output = StringIO()
-        call_command("load_demo", stdout=output)
-        yield output.getvalue()
-        transaction.set_rollback(True)
+@pytest.fixture(autouse=True)
+def demo(loaded_demo):
+    return loaded_demo
 
 
 def test_three_months_of_two_counties_at_every_step(demo):
