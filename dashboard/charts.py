@@ -78,6 +78,10 @@ class Bar:
     width: float
     is_laggard: bool
 
+    @property
+    def value_x(self) -> float:
+        return LABEL_WIDTH + self.width + 4
+
 
 @dataclass
 class BarChart:
