@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run demo test lint format messages clean bench
+.PHONY: install run demo test lint format messages clean bench bench-reports bench-dashboard
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,10 +34,19 @@ test: lint
 	fi
 	$(BIN)/pytest
 
-# The monthly report's entry page (500 projects) and Excel upload (5,000 rows): time, queries,
-# memory. A throwaway database: a temp SQLite file, or a new one on DATABASE_URL's PostgreSQL.
-bench: install
+# Benchmarks (bench/README.md), each on a throwaway database: a temp SQLite file, or a new one
+# on DATABASE_URL's PostgreSQL. `make bench` runs both; BENCH_ARGS go to bench_reports.py,
+# BENCH_DASHBOARD_ARGS to bench_dashboard.py (e.g. BENCH_DASHBOARD_ARGS=--small).
+# bench-reports: the monthly report's entry page (500 projects) and Excel upload (5,000 rows):
+# time, queries, memory. bench-dashboard: a synthetic province (100 counties, 40,000 projects,
+# 24 months of reports), the city and county dashboards and the JSON against one SQL query.
+bench: bench-reports bench-dashboard
+
+bench-reports: install
 	$(BIN)/python bench/bench_reports.py $(BENCH_ARGS)
+
+bench-dashboard: install
+	$(BIN)/python bench/bench_dashboard.py $(BENCH_DASHBOARD_ARGS)
 
 format: install
 	$(BIN)/ruff check --fix .
