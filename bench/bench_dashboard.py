@@ -2,9 +2,9 @@
 the city page, the county page and the city's JSON through django.test.Client, each beside
 one hand-written SQL query computing the same headline figures.
 
-    .venv/bin/python bench/bench_dashboard.py --small      # about a minute on SQLite
+    .venv/bin/python bench/bench_dashboard.py --small      # 15 s on SQLite
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python \\
-        bench/bench_dashboard.py                          # full scale: 40,000 projects
+        bench/bench_dashboard.py                          # full scale: 40,000 projects, 5 min
     .venv/bin/python bench/bench_dashboard.py --help
 
 The database is a throwaway one, as for bench_reports.py: a temp SQLite file, or a new
@@ -14,8 +14,9 @@ already there (same --code) is measured as it is instead of generated again, whi
 generation when trying changes.
 
 Each page is requested once to warm up, then --repeat times: the median and min wall time of
-the request (the server's whole work: middleware, view, queries, template), the statements
-sent and the time inside the database driver. The reference is ONE raw SQL statement (one
+the request (the server's whole work: middleware, view, queries, template; not the connection
+to the database, which the test client keeps open), the statements sent and the time inside
+the database driver. The reference is ONE raw SQL statement (one
 cursor.execute) returning the headline figures of the same district and month: planned area,
 started and completed area of each county's latest approved report up to the month end (its
 kept totals), planned amount, funds arrived and paid up to the month end; it is checked equal
@@ -28,9 +29,11 @@ dashboard's statement count should not grow with the counties, schools or projec
 --profile N adds one run of each page under cProfile (top N functions); --explain N prints
 the N slowest statements of each page with their plan (EXPLAIN ANALYZE on PostgreSQL);
 --try-sql "CREATE INDEX …" (repeatable) runs statements in the throwaway database after the
-measurements and measures again, to try an index before proposing a migration; {database} in
-a statement is the database's name, for settings of new connections (each request opens one):
---try-sql 'ALTER DATABASE "{database}" SET jit = off'.
+measurements and measures again, to try an index before proposing a migration. The connection
+is opened again after them (the test client otherwise keeps one for all requests), so settings
+are tried with ALTER DATABASE, {database} standing for its name:
+--try-sql 'ALTER DATABASE "{database}" SET jit = off'. Those settings stay with the database:
+harmless for a throwaway one, to be RESET on one kept with BENCH_REUSE_DATABASE=1.
 """
 
 import argparse
@@ -513,6 +516,7 @@ def run(args, described: str, setup: list) -> int:
                 print(f"  {statement}  ({time.perf_counter() - start:.1f} s)")
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE")
+        connection.close()  # the next request connects again, with the database's new settings
         for page in pages:
             page.after = measure_page(page, args.repeat)
             page.sql_after = time_reference(page, year, month, args.repeat)

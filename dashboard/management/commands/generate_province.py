@@ -25,23 +25,38 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         defaults = Scale()
-        parser.add_argument("--counties", type=int, default=defaults.counties)
-        parser.add_argument("--schools-per-county", type=int, default=defaults.schools_per_county)
+        parser.add_argument(
+            "--counties", type=int, default=defaults.counties, help="default %(default)s"
+        )
+        parser.add_argument(
+            "--schools-per-county",
+            type=int,
+            default=defaults.schools_per_county,
+            help="default %(default)s",
+        )
         parser.add_argument(
             "--projects-per-school",
             type=int,
             default=defaults.projects_per_school,
-            help="on average: a county has schools × this many projects, over its eligible schools",
+            help="on average (default %(default)s): a county has schools × this many projects "
+            "over its eligible schools",
         )
-        parser.add_argument("--months", type=int, default=defaults.months)
+        parser.add_argument(
+            "--months",
+            type=int,
+            default=defaults.months,
+            help="monthly reports of this many months, ending with --end (default %(default)s)",
+        )
         parser.add_argument("--cities", type=int, default=None, help="default: one per 10 counties")
         parser.add_argument(
             "--end",
             type=year_month,
             default=defaults.end,
-            help="the last reported month, YYYY-MM (default %(default)s)",
+            help="the last reported month, YYYY-MM (default 2025-12)",
         )
-        parser.add_argument("--seed", type=int, default=defaults.seed)
+        parser.add_argument(
+            "--seed", type=int, default=defaults.seed, help="the same seed, the same data"
+        )
         parser.add_argument("--code", default=DEFAULT_CODE, help="the province code, NN0000")
         parser.add_argument(
             "--user-prefix",
