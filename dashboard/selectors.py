@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from funding.choices import FundLevel
 from funding.models import Arrival, FundingPlanLine, Payment
-from funding.selectors import LedgerRow, rate
+from funding.selectors import LedgerRow, held_funds, rate
 from gaibo.access import district_subtree
 from gaibo.money import ZERO
 from inspections.models import Finding
@@ -52,6 +52,7 @@ from reports.selectors import (
     Progress,
     add_quantities,
     counted_report,
+    finished_quantities,
     programme_of,
     progress_of,
     standing_lines,
@@ -278,7 +279,9 @@ def district_dashboard(
     """The dashboard of a province, city or county for a month (see the module's doc)."""
     end = month_end(year, month)
     programme = programme_of(year)
-    subtree = district_subtree(district.pk)
+    # A list of ids, not a subquery: nested subtree subqueries make PostgreSQL keep the
+    # written join order and scan the arrivals of the whole province.
+    subtree = list(district_subtree(district.pk).values_list("pk", flat=True))
     projects = Project.objects.visible_to(user).filter(
         school__county__in=subtree, programme=programme
     )
@@ -531,9 +534,12 @@ def _add_school_progress(children: dict, county: District, end, pending: bool) -
         by_school_lines.setdefault(line["project__school_id"], []).append(line)
     for project in projects.order_by():
         by_school_projects.setdefault(project[1], []).append(project)
+    quantities = finished_quantities(
+        [line["project_id"] for line in lines.values() if line["completed_on"] is not None]
+    )
     for school_id, figures in children.items():
         figures.progress = progress_of(
-            by_school_lines.get(school_id, []), by_school_projects.get(school_id, [])
+            by_school_lines.get(school_id, []), by_school_projects.get(school_id, []), quantities
         )
         figures.reported_on = report.ends_on
         figures.pending = report.state != ReportState.APPROVED
@@ -670,27 +676,13 @@ def _alerts(
 
 def _held_funds(projects, child_path: str, end: datetime.date) -> set[tuple]:
     """(project, child) of the projects holding funds that arrived more than
-    GAIBO_HELD_FUNDS_DAYS before the day and are still unpaid by it (滞留), in one query."""
+    GAIBO_HELD_FUNDS_DAYS before the day and are still unpaid by it (滞留)."""
     cutoff = end - datetime.timedelta(days=settings.GAIBO_HELD_FUNDS_DAYS)
-    paid = (
-        Payment.objects.filter(
-            project=OuterRef("project"), source=OuterRef("allocation__source"), paid_on__lte=end
-        )
-        .values("project")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    rows = (
-        Arrival.objects.filter(project__in=projects, arrived_on__lte=cutoff)
-        .values("project", "allocation__source", key=F(f"project__{child_path}"))
-        .annotate(
-            arrived=Sum("amount"),
-            paid=Coalesce(Subquery(paid), ZERO, output_field=DecimalField()),
-        )
-        .filter(arrived__gt=F("paid"))
-        .order_by()
-    )
-    return {(row["project"], row["key"]) for row in rows}
+    held = held_funds(projects, arrived_by=cutoff, paid_by=end)
+    ids = {project_id for project_id, _source in held}
+    if not ids:
+        return set()
+    return set(projects.filter(pk__in=ids).values_list("pk", child_path))
 
 
 @dataclass

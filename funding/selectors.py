@@ -217,6 +217,30 @@ def project_money_history(*, project: Project, user):
     )
 
 
+def held_funds(projects, *, arrived_by: date, paid_by: date | None = None) -> dict:
+    """Funds held unpaid (滞留): for each (project, source), what arrived by a day and is
+    still unpaid (by another day, or ever), where above zero. Two grouped queries."""
+    arrived = {
+        (row["project"], row["allocation__source"]): row["total"]
+        for row in Arrival.objects.filter(project__in=projects, arrived_on__lte=arrived_by)
+        .values("project", "allocation__source")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    }
+    payments = Payment.objects.filter(project__in=projects)
+    if paid_by is not None:
+        payments = payments.filter(paid_on__lte=paid_by)
+    paid = {
+        (row["project"], row["source"]): row["total"]
+        for row in payments.values("project", "source").annotate(total=Sum("amount")).order_by()
+    }
+    return {
+        key: amount - paid.get(key, ZERO)
+        for key, amount in arrived.items()
+        if amount > paid.get(key, ZERO)
+    }
+
+
 @dataclass
 class Warning:
     kind: str
@@ -237,24 +261,7 @@ def funding_warnings(*, user, district: District, today: date | None = None) -> 
     warnings = []
 
     cutoff = today - timedelta(days=settings.GAIBO_HELD_FUNDS_DAYS)
-    old_arrivals = Arrival.objects.filter(project__in=projects, arrived_on__lte=cutoff)
-    arrived_long_ago = {
-        (row["project"], row["allocation__source"]): row["total"]
-        for row in old_arrivals.values("project", "allocation__source").annotate(
-            total=Sum("amount")
-        )
-    }
-    paid = {
-        (row["project"], row["source"]): row["total"]
-        for row in Payment.objects.filter(project__in=projects)
-        .values("project", "source")
-        .annotate(total=Sum("amount"))
-    }
-    held = {
-        key: amount - paid.get(key, ZERO)
-        for key, amount in arrived_long_ago.items()
-        if amount > paid.get(key, ZERO)
-    }
+    held = held_funds(projects, arrived_by=cutoff)
     codes = dict(projects.filter(pk__in={p for p, _s in held}).values_list("pk", "code"))
     for (project_id, source), amount in sorted(held.items()):
         warnings.append(

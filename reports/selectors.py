@@ -348,10 +348,26 @@ def add_quantities(into: dict, other: dict) -> None:
             target[unit] = target.get(unit, Decimal(0)) + Decimal(quantity)
 
 
-def progress_of(lines, projects) -> Progress:
+def finished_quantities(project_ids) -> dict[int, dict]:
+    """The equipment of some projects by project, as {project: {category: {unit: n}}}."""
+    quantities = {}
+    rows = (
+        EquipmentLine.objects.filter(project_id__in=project_ids)
+        .values("project_id", "category", "unit")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    for row in rows:
+        units = quantities.setdefault(row["project_id"], {}).setdefault(row["category"], {})
+        units[row["unit"]] = row["total"]
+    return quantities
+
+
+def progress_of(lines, projects, quantities=None) -> Progress:
     """Sum standing lines up. `projects` are (id, school id, category) of every project of the
     set, reported or not: a school counts as completed when all its construction projects are,
-    as equipped when all its equipment and IT projects are delivered."""
+    as equipped when all its equipment and IT projects are delivered. `quantities` are those
+    of `finished_quantities` when the caller has them already (else one query)."""
     progress = Progress()
     finished_ids = []
     for line in lines:
@@ -385,14 +401,10 @@ def progress_of(lines, projects) -> Progress:
         if "equipment" in school:
             progress.schools_equipment_done += school["equipment"]["all_done"]
 
-    rows = (
-        EquipmentLine.objects.filter(project_id__in=finished_ids)
-        .values("category", "unit")
-        .annotate(total=Sum("quantity"))
-        .order_by()
-    )
-    for row in rows:
-        progress.quantities.setdefault(row["category"], {})[row["unit"]] = row["total"]
+    if quantities is None:
+        quantities = finished_quantities(finished_ids)
+    for project_id in finished_ids:
+        add_quantities(progress.quantities, quantities.get(project_id, {}))
     return progress
 
 
