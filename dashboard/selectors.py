@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funding.choices import FundLevel
-from funding.models import Arrival, FundingPlanLine, Payment
+from funding.models import Arrival, FundingPlanLine, FundTotals, Payment
 from funding.selectors import LedgerRow, held_funds, rate
 from gaibo.access import district_subtree
 from gaibo.money import ZERO
@@ -315,7 +315,10 @@ def district_dashboard(
         counties = {pk: child for pk, child in counties.items() if child in children}
 
     _add_plan(children, projects, child_path)
-    funds_by_month = _funds_by_month(projects, child_path, end)
+    if district.level == DistrictLevel.COUNTY:
+        funds_by_month = _funds_by_month(projects, child_path, end)
+    else:
+        funds_by_month = _kept_funds_by_month(counties, programme, end)
     node_funds = _funds_by_month_of_node(funds_by_month)
 
     totals = list(totals_rows(counties=counties.keys(), ends_on=end, pending=pending))
@@ -480,6 +483,18 @@ def _funds_by_month(projects, child_path: str, end: datetime.date) -> list[tuple
             amounts[slot] = row["total"]
             rows.append((row["key"], row["fund_source"], _as_date(row["month"]), *amounts))
     return rows
+
+
+def _kept_funds_by_month(counties: dict, programme: str, end: datetime.date) -> list[tuple]:
+    """The same from the counties' kept fund totals (FundTotals), each county's counted in
+    the child it belongs to: one row per county, source and month."""
+    rows = FundTotals.objects.filter(
+        county__in=counties.keys(), programme=programme, month__lte=end
+    ).values_list("county", "source", "month", "arrived", "paid")
+    return [
+        (counties[county], source, month, arrived, paid)
+        for county, source, month, arrived, paid in rows.order_by()
+    ]
 
 
 def _as_date(value) -> datetime.date:

@@ -25,7 +25,8 @@ database constraints and the rules the services apply:
   the growth since the previous report), and, once confirmed by finance, the funds; earlier
   months are approved; in the last month a few counties are missing, a few reports submitted
   only or confirmed only; some reports were submitted after the due date;
-- the totals of each counted report come from reports.services.report_totals_refresh.
+- the totals of each counted report come from reports.services.report_totals_refresh, the
+  fund totals of each county and month from funding.services.fund_totals_refresh.
 
 The first county always has the last month's report approved. Three users, with one password
 (hashed once): <prefix>_province, <prefix>_city (the first city) and <prefix>_county (the
@@ -53,7 +54,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from funding.choices import FundLevel
-from funding.models import Allocation, Arrival, FundingPlanLine, Payment
+from funding.models import Allocation, Arrival, FundingPlanLine, FundTotals, Payment
+from funding.services import fund_totals_refresh
 from gaibo.choices import Role
 from projects.choices import (
     CATEGORY_UNITS,
@@ -1037,6 +1039,11 @@ class _Generator:
                 if len(counted) >= 200 and number % (len(counted) // 10) == 0:
                     self.log(f"    … {number:,} of {len(counted):,} reports")
             self.result.rows["report totals"] += len(counted)
+        with self.phase("fund totals (service)"):
+            fund_totals_refresh({(county.pk, None) for county in self.counties})
+            self.result.rows["fund totals"] += FundTotals.objects.filter(
+                county__in=self.counties
+            ).count()
 
     def analyze(self):
         """Fresh planner statistics for the tables just filled (PostgreSQL)."""
@@ -1056,7 +1063,7 @@ class _Generator:
                 Report,
                 ReportLine,
             )
-        ] + ["reports_reporttotals"]
+        ] + ["reports_reporttotals", "funding_fundtotals"]
         with self.phase("analyze"), connection.cursor() as cursor:
             for table in tables:
                 cursor.execute(f'ANALYZE "{table}"')

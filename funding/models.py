@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from funding.choices import FundLevel
 from gaibo.access import ScopedQuerySet
 from gaibo.money import money_field
+from projects.choices import Programme
 
 
 class Allocation(models.Model):
@@ -208,3 +209,44 @@ class Payment(models.Model):
 
     def get_absolute_url(self):
         return reverse("funding:project_ledger", args=[self.project_id])
+
+
+class FundTotals(models.Model):
+    """What arrived for and was paid from a county's projects of one programme, by source and
+    month, kept by the funding services whenever an arrival or a payment is written, so that
+    the city and province dashboards read a row per county, source and month instead of every
+    arrival and payment (funding.services.fund_totals_refresh writes it)."""
+
+    DISTRICT_LOOKUP = "county"
+
+    county = models.ForeignKey(
+        "projects.District",
+        verbose_name=_("county"),
+        on_delete=models.CASCADE,
+        related_name="fund_totals",
+    )
+    programme = models.CharField(_("programme"), max_length=16, choices=Programme)
+    source = models.CharField(_("fund source"), max_length=16, choices=FundLevel)
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    arrived = money_field(_("arrived (yuan)"), default=0)
+    paid = money_field(_("paid (yuan)"), default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["county", "programme", "month", "source"]
+        verbose_name = _("fund totals")
+        verbose_name_plural = _("fund totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "programme", "month", "source"],
+                name="%(app_label)s_%(class)s_one_per_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(arrived__gte=0, paid__gte=0),
+                name="%(app_label)s_%(class)s_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self.month:%Y-%m} {self.get_source_display()}"

@@ -1,16 +1,17 @@
 """Writes of money records. Each rule is checked here, under a row lock, so that two users
 racing past a limit cannot both commit; every change is kept in the history."""
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from funding.models import Allocation, Arrival, FundingPlanLine, Payment
+from funding.models import Allocation, Arrival, FundingPlanLine, FundTotals, Payment
 from gaibo.money import ZERO, wan_text
 from gaibo.services import validated_save
 from projects.models import District, Project
@@ -103,7 +104,10 @@ def arrival_save(*, arrival: Arrival, acting_user, reason: str = "") -> Arrival:
         )
     if arrival.pk:
         _check_paid_within_arrived(project, allocation.source, exclude_arrival=arrival)
-    return _save(arrival, acting_user=acting_user, reason=reason)
+    before = _fund_cells(Arrival.objects.filter(pk=arrival.pk), "arrived_on")
+    arrival = _save(arrival, acting_user=acting_user, reason=reason)
+    fund_totals_refresh(before | _fund_cells(Arrival.objects.filter(pk=arrival.pk), "arrived_on"))
+    return arrival
 
 
 @transaction.atomic
@@ -149,7 +153,10 @@ def payment_save(*, payment: Payment, acting_user, reason: str = "") -> Payment:
                     % {"left": wan_text(arrived - paid)}
                 }
             )
-    return _save(payment, acting_user=acting_user, reason=reason)
+    before = _fund_cells(Payment.objects.filter(pk=payment.pk), "paid_on")
+    payment = _save(payment, acting_user=acting_user, reason=reason)
+    fund_totals_refresh(before | _fund_cells(Payment.objects.filter(pk=payment.pk), "paid_on"))
+    return payment
 
 
 @transaction.atomic
@@ -198,3 +205,70 @@ def _check_paid_within_arrived(project, source, *, exclude_arrival) -> None:
                 % {"paid": wan_text(paid)}
             }
         )
+
+
+def fund_cells(projects) -> set[tuple]:
+    """The (county, month) of the fund totals counting some projects' arrivals and payments:
+    to refresh when those projects move to another county or programme."""
+    return _fund_cells(Arrival.objects.filter(project__in=projects), "arrived_on") | _fund_cells(
+        Payment.objects.filter(project__in=projects), "paid_on"
+    )
+
+
+def _fund_cells(records, date_field: str) -> set[tuple]:
+    """The (county, month) of some arrivals or payments: the fund totals they count in."""
+    return set(
+        records.annotate(month=TruncMonth(date_field))
+        .values_list("project__school__county", "month")
+        .order_by()
+    )
+
+
+def fund_totals_refresh(cells=None) -> None:
+    """Sum the arrivals and payments again into the fund totals (see FundTotals): of the given
+    (county, month) pairs (month None: all the county's months), or of everything. The
+    counties' rows are locked first, so that two writers in one county sum one after the
+    other and neither total misses the other's record."""
+    counties = Q()
+    if cells is not None:
+        cells = {(county, month and _as_date(month)) for county, month in cells}
+        if not cells:
+            return
+        counties_to_lock = District.objects.filter(pk__in={county for county, _m in cells})
+        list(counties_to_lock.select_for_update().order_by("pk").values_list("pk"))
+        for county, month in cells:
+            counties |= Q(county=county, month=month) if month else Q(county=county)
+    FundTotals.objects.filter(counties).delete()
+    sums = {}
+    for model, date_field, source_field, slot in (
+        (Arrival, "arrived_on", "allocation__source", 0),
+        (Payment, "paid_on", "source", 1),
+    ):
+        records = model.objects.annotate(
+            county=F("project__school__county"), month=TruncMonth(date_field)
+        )
+        if cells is not None:
+            records = records.filter(counties)
+        grouped = (
+            records.values("county", "project__programme", "month", fund_source=F(source_field))
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
+        for row in grouped:
+            key = (row["county"], row["project__programme"], row["fund_source"], row["month"])
+            sums.setdefault(key, [ZERO, ZERO])[slot] = row["total"]
+    FundTotals.objects.bulk_create(
+        FundTotals(
+            county_id=county,
+            programme=programme,
+            source=source,
+            month=_as_date(month),
+            arrived=arrived,
+            paid=paid,
+        )
+        for (county, programme, source, month), (arrived, paid) in sums.items()
+    )
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value

@@ -6,8 +6,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from funding import services as funding_services
 from gaibo.services import recorded_delete, validated_save
 from projects.models import District, EquipmentLine, Project, School
+
+
+def _refresh_fund_totals(before, projects) -> None:
+    """Projects moved to another county or programme: their funds count there now."""
+    funding_services.fund_totals_refresh(set(before) | funding_services.fund_cells(projects))
 
 
 def _check_role(acting_user) -> None:
@@ -29,7 +35,12 @@ def school_save(*, school: School, acting_user) -> School:
         raise ValidationError({"county": _("This county is outside your district.")})
     if school.pk and not School.objects.visible_to(acting_user).filter(pk=school.pk).exists():
         raise PermissionDenied(_("This school is outside your district."))
-    return validated_save(school, acting_user=acting_user)
+    moved = school.pk and not School.objects.filter(pk=school.pk, county=school.county_id).exists()
+    before = funding_services.fund_cells(Project.objects.filter(school=school.pk)) if moved else ()
+    school = validated_save(school, acting_user=acting_user)
+    if moved:
+        _refresh_fund_totals(before, Project.objects.filter(school=school))
+    return school
 
 
 @transaction.atomic
@@ -52,7 +63,16 @@ def project_save(
     if problems:
         raise ValidationError({"school": problems})
     project.status = project.status_from_dates()
+    moved = (
+        project.pk
+        and not Project.objects.filter(
+            pk=project.pk, school__county=project.school.county_id, programme=project.programme
+        ).exists()
+    )
+    before = funding_services.fund_cells(Project.objects.filter(pk=project.pk)) if moved else ()
     validated_save(project, acting_user=acting_user)
+    if moved:
+        _refresh_fund_totals(before, Project.objects.filter(pk=project.pk))
     _save_lines(project=project, lines=lines, removed=removed_lines, acting_user=acting_user)
     return project
 

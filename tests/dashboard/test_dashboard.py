@@ -126,10 +126,13 @@ def test_alerts(may, tree, users):
     assert missing == {"海城市"}  # 大石桥市 submitted; the due date of May 2024 is long past
 
 
-def test_query_count_does_not_grow_with_the_data(may, tree, users):
+@pytest.mark.parametrize("level", ["city", "county"])
+def test_query_count_does_not_grow_with_the_data(may, tree, users, level):
+    user, district = (users.city, tree.city) if level == "city" else (users.gaizhou, tree.gaizhou)
+
     def count():
         with CaptureQueriesContext(connection) as queries:
-            board(users.city, tree.city, pending=True)
+            board(user, district, pending=True)
         return len(queries)
 
     before = count()

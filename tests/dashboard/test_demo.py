@@ -10,6 +10,7 @@ from gaibo.models import User
 from projects.choices import EquipmentCategory
 from projects.models import District
 from reports.models import Report, ReportLine
+from tests.funding.test_fund_totals import kept, summed_afresh
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +88,8 @@ def test_the_city_page_opens_on_the_latest_approved_month(client):
     # 盖州市's November report waits for the city: its figures are October's, marked so.
     gaizhou = next(child for child in dashboard.children if child.code == "210881")
     assert gaizhou.reported_on.month == 10
+
+
+def test_the_demo_keeps_its_fund_totals():
+    assert len(kept()) > 0
+    assert kept() == summed_afresh()

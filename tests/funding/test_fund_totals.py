@@ -1,0 +1,140 @@
+"""The fund totals the dashboards read (FundTotals): whatever writes an arrival or a payment,
+each county's totals by programme, source and month equal the records summed afresh."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from funding import services
+from funding.choices import FundLevel
+from funding.models import Arrival, FundTotals, Payment
+from projects import services as project_services
+from tests.factories import ProjectFactory
+from tests.funding.conftest import CONTRACTOR, a_payment
+
+ZERO = Decimal("0.00")
+
+
+def kept() -> dict:
+    """The fund totals as kept: {(county, programme, source, month): (arrived, paid)}."""
+    return {
+        (row.county_id, row.programme, row.source, row.month): (row.arrived, row.paid)
+        for row in FundTotals.objects.all()
+    }
+
+
+def summed_afresh() -> dict:
+    """The records summed in Python, independently of the service's grouped queries."""
+    sums = {}
+    for arrival in Arrival.objects.select_related("allocation", "project__school"):
+        project = arrival.project
+        key = (
+            project.school.county_id,
+            project.programme,
+            arrival.allocation.source,
+            arrival.arrived_on.replace(day=1),
+        )
+        sums.setdefault(key, [ZERO, ZERO])[0] += arrival.amount
+    for payment in Payment.objects.select_related("project__school"):
+        project = payment.project
+        key = (
+            project.school.county_id,
+            project.programme,
+            payment.source,
+            payment.paid_on.replace(day=1),
+        )
+        sums.setdefault(key, [ZERO, ZERO])[1] += payment.amount
+    return {key: tuple(amounts) for key, amounts in sums.items()}
+
+
+def test_arrivals_and_payments_are_summed_by_month(money, users, tree):
+    services.payment_save(payment=a_payment(money.project), acting_user=users.gaizhou_finance)
+    programme = money.project.programme
+    assert kept() == {
+        (tree.gaizhou.pk, programme, FundLevel.PROVINCIAL, date(2022, 4, 1)): (
+            Decimal("2000000.00"),
+            ZERO,
+        ),
+        (tree.gaizhou.pk, programme, FundLevel.PROVINCIAL, date(2022, 5, 1)): (
+            ZERO,
+            Decimal("500000.00"),
+        ),
+    }
+    assert kept() == summed_afresh()
+
+
+def test_a_corrected_date_or_amount_moves_the_money_between_months(money, users):
+    payment = services.payment_save(
+        payment=a_payment(money.project), acting_user=users.gaizhou_finance
+    )
+    arrival = Arrival.objects.get(pk=money.arrival.pk)
+    arrival.arrived_on = date(2022, 3, 25)
+    arrival.amount = Decimal("1500000.00")
+    services.arrival_save(arrival=arrival, acting_user=users.gaizhou_finance, reason="凭证日期")
+    payment.paid_on = date(2022, 6, 2)
+    services.payment_save(payment=payment, acting_user=users.gaizhou_finance, reason="凭证日期")
+
+    months = {month: amounts for (_c, _p, _s, month), amounts in kept().items()}
+    assert months == {
+        date(2022, 3, 1): (Decimal("1500000.00"), ZERO),
+        date(2022, 6, 1): (ZERO, Decimal("500000.00")),
+    }
+    assert kept() == summed_afresh()
+
+
+def test_a_school_moved_to_another_county_takes_its_money_along(money, users, tree):
+    services.payment_save(payment=a_payment(money.project), acting_user=users.gaizhou_finance)
+    school = money.project.school
+    school.county = tree.dashiqiao
+    project_services.school_save(school=school, acting_user=users.city)
+
+    assert {county for county, *_rest in kept()} == {tree.dashiqiao.pk}
+    assert kept() == summed_afresh()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_payments_in_one_county_and_month_at_once_are_both_counted(money, users, tree):
+    # Two projects of 盖州市, each with funds arrived; both pay in May 2022 at the same moment.
+    # Each payment locks its own project only; the county's totals must count both.
+    other = ProjectFactory(school=tree.schools["210881"], contractor=CONTRACTOR)
+    services.arrival_save(
+        arrival=Arrival(
+            allocation=money.county_tranche,
+            project=other,
+            amount=Decimal("600000.00"),
+            arrived_on=date(2022, 4, 2),
+        ),
+        acting_user=users.gaizhou_finance,
+    )
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def pay(project, voucher):
+        try:
+            barrier.wait(timeout=10)
+            services.payment_save(
+                payment=a_payment(project, voucher_number=voucher),
+                acting_user=users.gaizhou_finance,
+            )
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=pay, args=(project, f"V-{n}"))
+        for n, project in enumerate((money.project, other))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failures == []
+    may = kept()[(tree.gaizhou.pk, other.programme, FundLevel.PROVINCIAL, date(2022, 5, 1))]
+    assert may == (ZERO, Decimal("1000000.00"))
+    assert kept() == summed_afresh()
