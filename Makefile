@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run demo test lint format messages clean bench bench-reports bench-dashboard
+.PHONY: install run demo test lint format messages clean bench bench-reports bench-dashboard load
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ bench-reports: install
 
 bench-dashboard: install
 	$(BIN)/python bench/bench_dashboard.py $(BENCH_DASHBOARD_ARGS)
+
+# Load (bench/README.md): 50 users for 3 minutes against gunicorn and a throwaway PostgreSQL
+# database on 127.0.0.1 (DATABASE_URL's server, else postgres://postgres@127.0.0.1:5432);
+# exit 1 when any request failed. LOAD_ARGS go to bench/load.py (e.g. LOAD_ARGS="--minutes 1").
+load: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,load]"
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 format: install
 	$(BIN)/ruff check --fix .
