@@ -3,11 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from funding.choices import FundLevel
 from funding.models import Allocation, Arrival, Payment
-from gaibo.forms import DateInput, WanYuanField
+from gaibo.forms import DateInput, VersionedForm, WanYuanField
 from projects.models import District
 
 
-class AllocationForm(forms.ModelForm):
+class AllocationForm(VersionedForm):
     amount = WanYuanField(label=_("Amount (10,000 yuan)"))
 
     class Meta:
@@ -20,7 +20,7 @@ class AllocationForm(forms.ModelForm):
         self.fields["recipient"].queryset = District.objects.visible_to(user)
 
 
-class ArrivalForm(forms.ModelForm):
+class ArrivalForm(VersionedForm):
     amount = WanYuanField(label=_("Amount (10,000 yuan)"))
 
     class Meta:
@@ -35,7 +35,7 @@ class ArrivalForm(forms.ModelForm):
         )
 
 
-class PaymentForm(forms.ModelForm):
+class PaymentForm(VersionedForm):
     amount = WanYuanField(label=_("Amount (10,000 yuan)"))
 
     class Meta:

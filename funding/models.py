@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from funding.choices import FundLevel
 from gaibo.access import ScopedQuerySet
 from gaibo.money import money_field
+from gaibo.versions import version_field
 from projects.choices import Programme
 
 
@@ -44,8 +45,9 @@ class Allocation(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
 
+    version = version_field()
     objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("historical tranche"))
+    history = HistoricalRecords(verbose_name=_("historical tranche"), excluded_fields=["version"])
 
     class Meta:
         ordering = ["-issued_on", "document_number", "pk"]
@@ -135,8 +137,9 @@ class Arrival(models.Model):
     amount = money_field(_("amount (yuan)"))
     arrived_on = models.DateField(_("date arrived"))
 
+    version = version_field()
     objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("historical arrival"))
+    history = HistoricalRecords(verbose_name=_("historical arrival"), excluded_fields=["version"])
 
     class Meta:
         ordering = ["-arrived_on", "pk"]
@@ -178,8 +181,9 @@ class Payment(models.Model):
     )
     approved_on = models.DateField(_("date approved"))
 
+    version = version_field()
     objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("historical payment"))
+    history = HistoricalRecords(verbose_name=_("historical payment"), excluded_fields=["version"])
 
     class Meta:
         ordering = ["-paid_on", "pk"]

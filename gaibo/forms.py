@@ -61,3 +61,21 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         return
     for field, errors in error.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+class VersionedForm(forms.ModelForm):
+    """The form of a record two people may edit at once (gaibo.versions): it carries, hidden,
+    the version of the record the user loaded, and the save refuses when the record changed
+    since."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("version", self.instance.version)
+
+    def _post_clean(self):
+        loaded = self.cleaned_data.get("version")
+        if loaded and self.instance.pk:
+            self.instance.version = loaded
+        super()._post_clean()

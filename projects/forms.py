@@ -1,13 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gaibo.forms import DateInput, WanYuanField
+from gaibo.forms import DateInput, VersionedForm, WanYuanField
 from projects.choices import STEP_DATE_FIELDS
 from projects.models import EquipmentLine, Project
 from projects.selectors import schools_visible_to
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(VersionedForm):
     planned_amount = WanYuanField(label=_("Planned amount (10,000 yuan)"))
     bid_price = WanYuanField(label=_("Winning bid price (10,000 yuan)"), required=False)
 

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from gaibo.access import ScopedQuerySet
 from gaibo.constraints import choices_constraint
 from gaibo.money import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, area_field, money_field
+from gaibo.versions import version_field
 from projects.choices import (
     CATEGORY_UNITS,
     COMPULSORY_SCHOOL_TYPES,
@@ -323,8 +324,9 @@ class Project(models.Model):
     )
     bid_price = money_field(_("winning bid price (yuan)"), null=True, blank=True)
 
+    version = version_field()
     objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("historical project"))
+    history = HistoricalRecords(verbose_name=_("historical project"), excluded_fields=["version"])
 
     class Meta:
         ordering = ["school__county__code", "code"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gaibo.services import validated_save
+from gaibo.versions import stale_message
 from projects.choices import ProjectCategory
 from projects.models import District, Project
 from projects.services import project_save
@@ -305,16 +306,7 @@ def report_line_save(
     if current.report_id != report.pk or current.project_id != line.project_id:
         raise PermissionDenied(_("This line belongs to another report."))
     if expected_version is not None and current.version != expected_version:
-        raise ValidationError(
-            _(
-                "%(user)s changed this line at %(time)s, after you opened the page; your values "
-                "were not saved. Reload the page to see theirs."
-            )
-            % {
-                "user": current.updated_by or "—",
-                "time": timezone.localtime(current.updated_at).strftime("%H:%M"),
-            }
-        )
+        raise ValidationError(stale_message(current), code="stale")
     if previous is UNKNOWN:
         previous = selectors.previous_lines(report, projects=[line.project_id]).get(line.project_id)
     line.investment_to_date = (previous.investment_to_date if previous else 0) + (

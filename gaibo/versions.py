@@ -1,0 +1,44 @@
+"""Optimistic locking: two people editing one record at once.
+
+A record that people edit through forms carries a version (`version_field`), raised by every
+save. Its form sends back, hidden, the version the user loaded (`gaibo.forms.VersionedForm`);
+the save locks the row and refuses when the version has moved on since (`refuse_if_changed`,
+called by `gaibo.services.validated_save`), telling who saved in between and when. Nothing
+is silently overwritten, and the refused user's input stays on the form.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+def version_field() -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(gettext_lazy("version"), default=1, editable=False)
+
+
+def is_versioned(instance: models.Model) -> bool:
+    return any(field.name == "version" for field in instance._meta.concrete_fields)
+
+
+def refuse_if_changed(instance: models.Model, loaded_version: int) -> int:
+    """Lock the record's row; refuse when its version is no longer the one the user loaded.
+    Returns the current version."""
+    model = type(instance)
+    current = model._default_manager.select_for_update().filter(pk=instance.pk)
+    version = current.values_list("version", flat=True).first()
+    if version is None or version == loaded_version:
+        return version if version is not None else loaded_version
+    raise ValidationError(stale_message(instance), code="stale")
+
+
+def stale_message(instance: models.Model) -> str:
+    """Who saved the record last, and when: from its change history."""
+    latest = instance.history.order_by("-history_date").first()
+    who = (latest.history_user if latest else None) or "—"
+    when = timezone.localtime(latest.history_date).strftime("%H:%M") if latest else "—"
+    return _(
+        "%(user)s saved this at %(time)s, after you opened the page; your changes were not "
+        "saved. Reload the page to see theirs, then make your changes again."
+    ) % {"user": who, "time": when}

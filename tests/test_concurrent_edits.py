@@ -1,0 +1,159 @@
+"""Two people saving the same project or payment at once: the second is told who saved in
+between, and nothing is silently lost (optimistic locking, gaibo.versions)."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+from django.urls import reverse
+
+from funding import services as funding_services
+from funding.models import Payment
+from projects import services as project_services
+from projects.models import Project
+from tests.factories import PASSWORD, UserFactory
+from tests.funding.conftest import a_payment, money  # noqa: F401 (fixture)
+from tests.projects.test_views import project_form_data
+
+
+def signed_in(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def colleague(tree):
+    return UserFactory(username="gaizhou2", role="county_education", district=tree.gaizhou)
+
+
+@pytest.mark.django_db
+def test_the_second_of_two_project_edits_is_told_and_loses_nothing(
+    client, django_user_model, tree, users, colleague
+):
+    project = tree.projects["210881"]
+    url = reverse("projects:project_update", args=[project.pk])
+    loaded = signed_in(client, users.gaizhou).get(url).context["form"]["version"].value()
+
+    # The colleague saves first, from the same version.
+    other = client.__class__()
+    signed_in(other, colleague).post(
+        url, project_form_data(project, version=loaded, contractor="盖州建工")
+    )
+    response = client.post(url, project_form_data(project, version=loaded, contractor="营口建工"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "gaizhou2" in page and "您打开页面后" in page
+    assert 'value="营口建工"' in page  # the refused input stays on the form
+    project.refresh_from_db()
+    assert (project.contractor, project.version) == ("盖州建工", loaded + 1)
+    assert project.history.filter(contractor="营口建工").count() == 0
+
+    # Reloaded, the page carries the new version and the save goes through.
+    fresh = client.get(url).context["form"]["version"].value()
+    response = client.post(url, project_form_data(project, version=fresh, contractor="营口建工"))
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.contractor, project.version) == ("营口建工", loaded + 2)
+
+
+@pytest.mark.django_db
+def test_the_second_of_two_payment_corrections_is_told(client, money, users):  # noqa: F811
+    payment = funding_services.payment_save(
+        payment=a_payment(money.project), acting_user=users.gaizhou_finance
+    )
+    url = reverse("funding:payment_correct", args=[payment.pk])
+    fields = {
+        "source": payment.source,
+        "payee": payment.payee,
+        "paid_on": "2022-05-10",
+        "voucher_number": payment.voucher_number,
+        "approved_by": payment.approved_by,
+        "approved_on": "2022-05-08",
+        "version": payment.version,
+    }
+    signed_in(client, users.gaizhou_finance)
+    first = client.post(url, {**fields, "amount": "45", "reason": "发票金额录错"})
+    assert first.status_code == 302
+    second = client.post(url, {**fields, "amount": "40", "reason": "发票金额录错"})
+    assert second.status_code == 200 and "您打开页面后" in second.content.decode()
+    payment.refresh_from_db()
+    assert payment.amount == Decimal("450000.00")
+    assert payment.history.count() == 2  # recorded, and the one correction
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_saves_of_one_project_at_the_same_moment(tree, users, colleague):
+    # Both loaded version 1 and save at once, each in its own transaction: one is saved, the
+    # other refused; neither overwrites the other silently.
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def save(user, contractor):
+        try:
+            project = Project.objects.select_related("school").get(pk=tree.projects["210881"].pk)
+            project.contractor = contractor
+            barrier.wait(timeout=10)
+            project_services.project_save(project=project, acting_user=user)
+            outcomes[contractor] = "saved"
+        except ValidationError as error:
+            outcomes[contractor] = error.messages[0]
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=save, args=(users.gaizhou, "营口建工")),
+        threading.Thread(target=save, args=(colleague, "盖州建工")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    saved = [contractor for contractor, outcome in outcomes.items() if outcome == "saved"]
+    assert len(saved) == 1 and len(outcomes) == 2
+    refused = next(outcome for outcome in outcomes.values() if outcome != "saved")
+    assert "您打开页面后" in refused or "after you opened the page" in refused
+    project = Project.objects.get(pk=tree.projects["210881"].pk)
+    assert (project.contractor, project.version) == (saved[0], 2)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_corrections_of_one_payment_at_the_same_moment(money, users):  # noqa: F811
+    payment = funding_services.payment_save(
+        payment=a_payment(money.project), acting_user=users.gaizhou_finance
+    )
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def correct(amount):
+        try:
+            mine = Payment.objects.get(pk=payment.pk)
+            mine.amount = amount
+            barrier.wait(timeout=10)
+            funding_services.payment_save(
+                payment=mine, acting_user=users.gaizhou_finance, reason="更正"
+            )
+            outcomes.append(amount)
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=correct, args=(Decimal(amount),))
+        for amount in ("400000.00", "300000.00")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert outcomes.count("refused") == 1
+    kept = next(outcome for outcome in outcomes if outcome != "refused")
+    payment.refresh_from_db()
+    assert (payment.amount, payment.version) == (kept, 2)
