@@ -143,6 +143,12 @@ GAIBO_PHOTO_MAX_BYTES = int(os.environ.get("GAIBO_PHOTO_MAX_BYTES", 10 * 1024 * 
 # Spreadsheet imports: the largest file (bytes) and the most rows accepted.
 GAIBO_IMPORT_MAX_BYTES = int(os.environ.get("GAIBO_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 GAIBO_IMPORT_MAX_ROWS = int(os.environ.get("GAIBO_IMPORT_MAX_ROWS", "20000"))
+# An .xlsx is a zip: one whose parts would unpack to more than this many bytes, or which holds
+# more than this many parts, is refused before it is read (a zip bomb).
+GAIBO_IMPORT_MAX_UNPACKED_BYTES = int(
+    os.environ.get("GAIBO_IMPORT_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+)
+GAIBO_IMPORT_MAX_ENTRIES = int(os.environ.get("GAIBO_IMPORT_MAX_ENTRIES", "1000"))
 
 # Monthly reports: due by this day of the next month; a half-monthly table this many days after
 # its half ends. A started area may exceed the planned area by this share, with a remark.
