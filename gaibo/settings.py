@@ -5,6 +5,7 @@ which is what a newcomer's `make run` needs. `DATABASE_URL` selects PostgreSQL
 (postgres://user@host:port/name); `GAIBO_SECRET_KEY` and `GAIBO_DEBUG` set the rest.
 """
 
+import datetime
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "axes",
     "gaibo",
     "projects",
     "funding",
@@ -63,7 +65,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gaibo.middleware.SessionLifetimeMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gaibo.urls"
@@ -98,9 +103,40 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:project_list"
 LOGOUT_REDIRECT_URL = "login"
 
+# django-axes watches every login (first backend); the model backend does the checking.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins: after GAIBO_LOGIN_FAILURE_LIMIT failures for one user name from one address,
+# that pair is refused for GAIBO_LOGIN_COOLOFF_MINUTES (a clerk's typos never lock out the
+# whole bureau behind one address, nor can anyone lock a user out from elsewhere); a
+# successful login clears the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("GAIBO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=int(os.environ.get("GAIBO_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "gaibo.middleware.client_ip"
+AXES_VERBOSE = False
+# Behind nginx, the client's address is the X-Real-IP header nginx sets (README, "Running in
+# production"); never trusted otherwise, since a client could send any.
+GAIBO_BEHIND_PROXY = env_flag("GAIBO_BEHIND_PROXY", False)
+
+# Sessions end after this many minutes without a request (each request, at most once a
+# minute, moves the end forward), and when the browser closes.
+GAIBO_SESSION_IDLE_MINUTES = int(os.environ.get("GAIBO_SESSION_IDLE_MINUTES", "60"))
+SESSION_COOKIE_AGE = GAIBO_SESSION_IDLE_MINUTES * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "gaibo.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
