@@ -8,6 +8,8 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from gaibo.exports import clean_text
+
 # Song typeface for Chinese text, as official documents use; Word falls back when missing.
 EAST_ASIAN_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
@@ -42,11 +44,11 @@ def heading(document, text: str) -> None:
 def fact(document, label: str, value: str) -> None:
     paragraph = document.add_paragraph()
     paragraph.add_run(f"{label}: ").bold = True
-    paragraph.add_run(value)
+    paragraph.add_run(clean_text(value))
 
 
 def text(document, text: str, blank_lines: int = 1) -> None:
-    lines = [line for line in (text or "").splitlines() if line.strip()]
+    lines = [line for line in clean_text(text or "").splitlines() if line.strip()]
     for line in lines or [""] * blank_lines:
         document.add_paragraph(line)
 
@@ -57,7 +59,7 @@ def table(document, header: list[str], rows: list[list[str]]) -> None:
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, value in zip(grid.rows[0].cells, header, strict=True):
         cell.text = ""
-        cell.paragraphs[0].add_run(value).bold = True
+        cell.paragraphs[0].add_run(clean_text(value)).bold = True
     for row in rows:
         for cell, value in zip(grid.add_row().cells, row, strict=True):
-            cell.text = value or ""
+            cell.text = clean_text(value or "")

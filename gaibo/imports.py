@@ -4,7 +4,12 @@ An import is described by a `SheetImport`: a form whose fields are the columns (
 is its column header) and which writes one row through the services. Every import goes the same
 way:
 
-1. The file is checked: an .xlsx within the size limit, headers all known and none missing.
+1. The file is checked before anything parses it (`check_package`): within the size limit, a
+   zip holding the parts of an Excel workbook (whatever its name says), and not a zip bomb —
+   its declared unpacked size and its number of entries within limits (Python's zipfile never
+   unpacks more than an entry declares). Its XML is then parsed by openpyxl through defusedxml,
+   which refuses entity declarations (the "billion laughs"). Then the header row: headers all
+   known and none missing.
 2. Each row is cleaned by the form: every bad cell is reported by row number and column.
 3. The rows are written through the services inside one transaction, each row in a savepoint,
    so that a rule a service enforces (a limit, a locked month, a duplicate) is reported on its
@@ -20,6 +25,7 @@ import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 
+from defusedxml import DefusedXmlException
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -119,41 +125,113 @@ class FileRefused(Exception):
     """The file as a whole cannot be read: not .xlsx, too large, wrong headers."""
 
 
+# The parts every Excel workbook (.xlsx) has, whatever program saved it.
+WORKBOOK_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+# What a damaged or hostile file can raise while openpyxl reads it.
+READ_ERRORS = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    OSError,
+    SyntaxError,  # xml.etree's ParseError, lxml's XMLSyntaxError
+    EOFError,
+    TypeError,
+    IndexError,
+)
+
+
+def _too_large() -> str:
+    return _("The file is larger than %(limit)s MB.") % {
+        "limit": settings.GAIBO_IMPORT_MAX_BYTES // (1024 * 1024)
+    }
+
+
+def _not_a_workbook() -> str:
+    return _("This is not an .xlsx file. Save it in Excel or WPS as an .xlsx workbook.")
+
+
+def check_package(content: bytes) -> None:
+    """Refuse, before parsing it, a file that is too large, not an Excel workbook by its
+    content, or a zip bomb (too large or too many entries once unpacked)."""
+    if len(content) > settings.GAIBO_IMPORT_MAX_BYTES:
+        raise FileRefused(_too_large())
+    try:
+        with zipfile.ZipFile(BytesIO(content)) as package:
+            entries = package.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise FileRefused(_not_a_workbook()) from None
+    unpacked = sum(entry.file_size for entry in entries)
+    if (
+        len(entries) > settings.GAIBO_IMPORT_MAX_ENTRIES
+        or unpacked > settings.GAIBO_IMPORT_MAX_UNPACKED_BYTES
+    ):
+        raise FileRefused(
+            _(
+                "Once unpacked this file would be larger than %(limit)s MB or hold more than "
+                "%(entries)s parts; it was refused without being read. Save it again in Excel "
+                "or WPS, or split it."
+            )
+            % {
+                "limit": settings.GAIBO_IMPORT_MAX_UNPACKED_BYTES // (1024 * 1024),
+                "entries": settings.GAIBO_IMPORT_MAX_ENTRIES,
+            }
+        )
+    names = {entry.filename for entry in entries}
+    if not all(part in names for part in WORKBOOK_PARTS):
+        raise FileRefused(_not_a_workbook())
+
+
 def read_rows(content: bytes, spec: SheetImport):
     """Check the file and the header row; yield (row number, {field name: cell text})."""
-    if len(content) > settings.GAIBO_IMPORT_MAX_BYTES:
-        raise FileRefused(
-            _("The file is larger than %(limit)s MB.")
-            % {"limit": settings.GAIBO_IMPORT_MAX_BYTES // (1024 * 1024)}
-        )
+    check_package(content)
     try:
-        workbook = load_workbook(BytesIO(content), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise FileRefused(
-            _("This is not an .xlsx file. Save it in Excel or WPS as an .xlsx workbook.")
-        ) from None
-    sheet = workbook.worksheets[0]
-    lines = sheet.iter_rows()
-    header_cells = next(lines, ())
-    columns = _match_headers([_header_text(cell.value) for cell in header_cells], spec)
-    row_limit = settings.GAIBO_IMPORT_MAX_ROWS
-    for number, cells in enumerate(lines, start=2):
-        if number - 1 > row_limit:
+        yield from _read_checked_rows(content, spec)
+    except (DefusedXmlException, *READ_ERRORS) as error:
+        if _caused_by(error, DefusedXmlException):  # openpyxl wraps it in a ValueError
             raise FileRefused(
-                _("The file has more than %(limit)s rows; split it.") % {"limit": row_limit}
-            )
-        values = {}
-        formulas = []
-        for index, cell in enumerate(cells):
-            name = columns.get(index)
-            if name is None:
-                continue
-            if cell.data_type == "f":
-                formulas.append(name)
-            values[name] = _cell_text(cell.value)
-        if any(values.values()) or formulas:
-            yield number, values, formulas
-    workbook.close()
+                _(
+                    "The file holds XML that a workbook never has (entity declarations) and "
+                    "was refused. Save it again in Excel or WPS as an .xlsx workbook."
+                )
+            ) from None
+        raise FileRefused(_not_a_workbook()) from None
+
+
+def _caused_by(error: BaseException, kind: type) -> bool:
+    while error is not None:
+        if isinstance(error, kind):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _read_checked_rows(content: bytes, spec: SheetImport):
+    workbook = load_workbook(BytesIO(content), read_only=True, data_only=False)
+    try:
+        sheet = workbook.worksheets[0]
+        lines = sheet.iter_rows()
+        header_cells = next(lines, ())
+        columns = _match_headers([_header_text(cell.value) for cell in header_cells], spec)
+        row_limit = settings.GAIBO_IMPORT_MAX_ROWS
+        for number, cells in enumerate(lines, start=2):
+            if number - 1 > row_limit:
+                raise FileRefused(
+                    _("The file has more than %(limit)s rows; split it.") % {"limit": row_limit}
+                )
+            values = {}
+            formulas = []
+            for index, cell in enumerate(cells):
+                name = columns.get(index)
+                if name is None:
+                    continue
+                if cell.data_type == "f":
+                    formulas.append(name)
+                values[name] = _cell_text(cell.value)
+            if any(values.values()) or formulas:
+                yield number, values, formulas
+    finally:
+        workbook.close()
 
 
 def _header_text(value) -> str:
@@ -283,10 +361,7 @@ class UploadForm(forms.Form):
                 _("Only .xlsx files can be imported (Excel 2007 or later, or WPS).")
             )
         if upload.size > settings.GAIBO_IMPORT_MAX_BYTES:
-            raise ValidationError(
-                _("The file is larger than %(limit)s MB.")
-                % {"limit": settings.GAIBO_IMPORT_MAX_BYTES // (1024 * 1024)}
-            )
+            raise ValidationError(_too_large())
         return upload
 
 

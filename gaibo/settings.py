@@ -3,8 +3,14 @@
 One module, tuned by the environment: with nothing set it runs on a SQLite file in debug mode,
 which is what a newcomer's `make run` needs. `DATABASE_URL` selects PostgreSQL
 (postgres://user@host:port/name); `GAIBO_SECRET_KEY` and `GAIBO_DEBUG` set the rest.
+
+Production is `GAIBO_DEBUG=false` with `GAIBO_SECRET_KEY` and `GAIBO_ALLOWED_HOSTS` set: then
+cookies are Secure, HTTP redirects to HTTPS and HSTS is sent (unless `GAIBO_HTTPS=false`, for
+an intranet without certificates), and `manage.py check --deploy` is clean (README, "Running
+in production").
 """
 
+import datetime
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +51,8 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "axes",
+    "csp",
     "gaibo",
     "projects",
     "funding",
@@ -63,7 +71,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gaibo.middleware.SessionLifetimeMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gaibo.urls"
@@ -98,9 +110,40 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:project_list"
 LOGOUT_REDIRECT_URL = "login"
 
+# django-axes watches every login (first backend); the model backend does the checking.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins: after GAIBO_LOGIN_FAILURE_LIMIT failures for one user name from one address,
+# that pair is refused for GAIBO_LOGIN_COOLOFF_MINUTES (a clerk's typos never lock out the
+# whole bureau behind one address, nor can anyone lock a user out from elsewhere); a
+# successful login clears the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("GAIBO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=int(os.environ.get("GAIBO_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "gaibo.middleware.client_ip"
+AXES_VERBOSE = False
+# Behind nginx, the client's address is the X-Real-IP header nginx sets (README, "Running in
+# production"); never trusted otherwise, since a client could send any.
+GAIBO_BEHIND_PROXY = env_flag("GAIBO_BEHIND_PROXY", False)
+
+# Sessions end after this many minutes without a request (each request, at most once a
+# minute, moves the end forward), and when the browser closes.
+GAIBO_SESSION_IDLE_MINUTES = int(os.environ.get("GAIBO_SESSION_IDLE_MINUTES", "60"))
+SESSION_COOKIE_AGE = GAIBO_SESSION_IDLE_MINUTES * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "gaibo.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -125,9 +168,46 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("GAIBO_MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 
+# Cookies: none is readable by scripts (the one script posts the form's own CSRF field).
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS, in production unless GAIBO_HTTPS=false: Secure cookies, HTTP redirected to HTTPS, and
+# HSTS for GAIBO_HSTS_SECONDS (a year). Behind nginx (GAIBO_BEHIND_PROXY) the request's scheme
+# is the X-Forwarded-Proto header nginx sets.
+GAIBO_HTTPS = env_flag("GAIBO_HTTPS", not DEBUG)
+if GAIBO_HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("GAIBO_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("GAIBO_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Preloading is a submission to the browsers' lists, for the owner of the domain to
+    # decide; the header only asks for it. check --deploy's reminder is silenced until then.
+    SECURE_HSTS_PRELOAD = env_flag("GAIBO_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if GAIBO_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4): every script, style, image and font comes from the
+# app itself; no inline script, style attribute or event handler anywhere (a test checks the
+# templates); nothing may frame the pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Funds that arrived this many days ago and are still unpaid are flagged as held (滞留).
 GAIBO_HELD_FUNDS_DAYS = int(os.environ.get("GAIBO_HELD_FUNDS_DAYS", "90"))
@@ -143,6 +223,12 @@ GAIBO_PHOTO_MAX_BYTES = int(os.environ.get("GAIBO_PHOTO_MAX_BYTES", 10 * 1024 * 
 # Spreadsheet imports: the largest file (bytes) and the most rows accepted.
 GAIBO_IMPORT_MAX_BYTES = int(os.environ.get("GAIBO_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 GAIBO_IMPORT_MAX_ROWS = int(os.environ.get("GAIBO_IMPORT_MAX_ROWS", "20000"))
+# An .xlsx is a zip: one whose parts would unpack to more than this many bytes, or which holds
+# more than this many parts, is refused before it is read (a zip bomb).
+GAIBO_IMPORT_MAX_UNPACKED_BYTES = int(
+    os.environ.get("GAIBO_IMPORT_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+)
+GAIBO_IMPORT_MAX_ENTRIES = int(os.environ.get("GAIBO_IMPORT_MAX_ENTRIES", "1000"))
 
 # Monthly reports: due by this day of the next month; a half-monthly table this many days after
 # its half ends. A started area may exceed the planned area by this share, with a remark.

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, RequestFactory, override_settings
 
 from gaibo.choices import Role
 from projects.choices import DistrictLevel
@@ -62,6 +62,19 @@ def users(tree):
             username="admin", role=Role.ADMINISTRATOR, is_superuser=True, is_staff=True
         ),
     )
+
+
+@pytest.fixture(autouse=True)
+def login_through_axes(monkeypatch):
+    """The test client's login() goes through django-axes like the login page: axes needs
+    the request, which Django's Client.login does not pass to authenticate()."""
+    original = Client.login
+
+    def login(self, **credentials):
+        credentials.setdefault("request", RequestFactory().post("/login/"))
+        return original(self, **credentials)
+
+    monkeypatch.setattr(Client, "login", login)
 
 
 @pytest.fixture(autouse=True)

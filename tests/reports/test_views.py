@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -289,3 +290,24 @@ def test_a_save_between_preview_and_confirmation_is_not_overwritten(client, may,
     assert "预览之后数据已有变动" in response.content.decode()
     assert line_of(may, county.building).progress == 0
     assert line_of(may, county.equipment).progress == 10
+
+
+def test_exports_keep_formula_like_names_as_text_and_round_trip_remarks(client, may, county, users):
+    """A project named like a formula is exported as text; a remark that starts with "-"
+    comes back from the Excel template unchanged (so re-importing it changes nothing)."""
+    county.building.name = '=HYPERLINK("http://evil.example","点此")'
+    county.building.save()
+    fill(may, county.building, users.gaizhou, remark="-待开工")
+    login(client, users.gaizhou)
+    response = client.get(reverse("reports:report_export", args=[may.pk]))
+    rows = read_xlsx(response.content)
+    [building] = [row for row in rows if row[1] == county.building.code]
+    assert building[3] == '=HYPERLINK("http://evil.example","点此")'
+    assert building[6] == 360 and building[-1] == "-待开工"  # 万元, a number
+
+    url = reverse("reports:report_import", args=[may.pk])
+    template = client.get(url + "?template=1").content
+    assert [row[-1] for row in read_xlsx(template) if row[0] == county.building.code] == ["-待开工"]
+    response = client.post(url, {"file": SimpleUploadedFile("月报.xlsx", template)})
+    assert response.context["result"].errors == []
+    assert "没有需要写入的内容" in response.content.decode()
