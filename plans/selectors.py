@@ -74,6 +74,10 @@ class Flag:
     def blocking(self) -> bool:
         return self.severity == FlagSeverity.BLOCKING
 
+    @property
+    def label(self) -> str:
+        return str(FlagSeverity(self.severity).label)
+
 
 @dataclass
 class PlanReview:

@@ -429,7 +429,13 @@ def change_request_create(
     if kind == ChangeKind.VALUE:
         new = {name: _money(value or 0) for name, value in new.items()}
     elif kind == ChangeKind.DURATION:
+        if any(value in (None, "") for value in new.values()):
+            raise ValidationError(_("Give the new plan year and year of completion."))
         new = {name: int(value) for name, value in new.items()}
+    else:
+        area = new["planned_area"]
+        new["planned_area"] = _money(area) if area not in (None, "") else None
+        new["content"] = new["content"] or ""
     _check_new_values(project, kind, new)
     if new == old:
         raise ValidationError(_("The new values are the same as the approved ones."))
