@@ -50,7 +50,7 @@ def test_forbidden_content_and_ineligible_school_are_flagged_in_chinese(
     with translation.override("zh-hans"):
         review = selectors.plan_review(plan)
         assert "办公楼" in review.items[office.pk][0].message
-        assert "不得列入规划" in review.items[office.pk][0].message
+        assert "不得列入项目规划" in review.items[office.pk][0].message
         assert "盖州市实验幼儿园" in review.items[nursery.pk][0].message
     assert review.blocking == 2
 
@@ -137,7 +137,7 @@ def test_an_annual_plan_repeats_the_five_year_plans_projects_without_a_flag(plan
 
 def test_blocking_flags_stop_the_submission_and_change_nothing(plan, users, kindergarten):
     make_item(plan, users.gaizhou, school=kindergarten, code="GZ-10", name="食堂")
-    with pytest.raises(ValidationError, match="1 problems"):
+    with pytest.raises(ValidationError, match="1个问题须先整改"):
         services.plan_submit(plan=plan, acting_user=users.gaizhou)
     plan.refresh_from_db()
     assert plan.state == PlanState.DRAFT
@@ -259,7 +259,7 @@ def test_a_value_change_request_approved_changes_project_funding_and_history(app
 
 
 def test_a_change_request_whose_sources_do_not_add_up_is_refused(approved, users):
-    with pytest.raises(ValidationError, match="add up"):
+    with pytest.raises(ValidationError, match="与调整后投资400.00万元不符"):
         services.change_request_create(
             project=approved,
             kind=ChangeKind.VALUE,
