@@ -32,7 +32,7 @@ class PlanForm(forms.ModelForm):
         self.fields["county"].queryset = counties_for_plans(user=user)
         self.fields["first_year"].required = False
         if user.district_id and user.district.level == "county":
-            self.fields["county"].initial = user.district_id
+            self.initial["county"] = self.initial.get("county") or user.district_id
 
     def clean(self):
         data = super().clean()
