@@ -339,3 +339,49 @@ def test_an_unapproved_plan_is_not_public(client, plan, users):
     services.plan_city_approve(plan=plan, acting_user=users.city)
     assert client.get(reverse("plans:public_json")).json()["count"] == 0
     assert PlanItem.objects.filter(project__isnull=False).count() == 0
+
+
+def test_change_requests_answer_404_outside_the_district(client, plan, users):
+    approve_all(plan, users)
+    project = Project.objects.get(code="GZ-2022-01")
+    change = services.change_request_create(
+        project=project,
+        kind="duration",
+        new_values={"plan_year": 2022, "end_year": 2023},
+        reason="征地延迟",
+        acting_user=users.gaizhou,
+    )
+    login(client, users.dashiqiao)
+    assert client.get(change.get_absolute_url()).status_code == 404
+    assert client.get(reverse("plans:change_create", args=[project.pk])).status_code == 404
+    assert client.post(change.get_absolute_url(), {"decision": "approve"}).status_code == 404
+    assert "征地延迟" not in client.get(reverse("plans:change_list")).content.decode()
+    login(client, users.gaizhou)
+    assert client.post(change.get_absolute_url(), {"decision": "approve"}).status_code == 403
+    change.refresh_from_db()
+    assert change.state == ChangeState.PENDING
+
+
+def test_the_plan_page_keeps_its_queries_whatever_its_size(
+    client, plan, users, tree, django_assert_max_num_queries
+):
+    for number in range(15):
+        make_item(
+            plan,
+            users.gaizhou,
+            school=tree.schools["210881"],
+            code=f"GZ-X-{number}",
+            name=f"设备{number}",
+            category="equipment",
+            planned_amount=Decimal("10000.00"),
+        )
+    login(client, users.city)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("plans:plan_detail", args=[plan.pk]))
+    assert len(response.context["rows"]) == 17
+
+
+def test_the_admin_lists_plans_within_the_district(client, plan, users):
+    login(client, users.admin)
+    assert client.get(reverse("admin:plans_plan_changelist")).status_code == 200
+    assert client.get(reverse("admin:plans_plan_change", args=[plan.pk])).status_code == 200
