@@ -9,6 +9,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from plans import selectors as plan_selectors
+from plans import services as plan_services
 from projects import selectors, services
 from projects.filters import ProjectFilter, SchoolFilter
 from projects.forms import EquipmentLineFormSet, ProjectForm
@@ -64,6 +65,7 @@ class ProjectDetailView(LoginRequiredMixin, DetailView):
         lines = selectors.equipment_lines_of(project=project)
         return super().get_context_data(
             baseline=plan_selectors.baseline_item(project.pk),
+            can_request_change=plan_services.can_compile(self.request.user),
             changes=plan_selectors.change_requests_of(project=project, user=self.request.user),
             lines=lines,
             line_totals=selectors.equipment_totals(lines),

@@ -190,6 +190,10 @@ def test_the_edit_page_of_an_approved_project_keeps_its_baseline(client, plan, u
     project.refresh_from_db()
     assert project.planned_amount == Decimal("3600000.00")
     assert project.contractor == "营口建工集团有限公司"
+    change_url = reverse("plans:change_create", args=[project.pk])
+    assert change_url in client.get(project.get_absolute_url()).content.decode()
+    login(client, users.city)
+    assert change_url not in client.get(project.get_absolute_url()).content.decode()
 
 
 def test_a_change_request_by_page_keeps_before_and_after(client, plan, users):
