@@ -334,3 +334,27 @@ def test_the_public_list_holds_only_approved_projects(plan, users, tree):
     assert [row["code"] for row in rows] == ["GZ-2022-01", "GZ-2023-01"]
     assert list(selectors.public_projects(county_code="210882")) == []
     assert len(list(selectors.public_projects(school="实验小学"))) == 2
+
+
+def test_an_annual_plan_confirms_the_approved_projects_or_is_refused(approved, users, tree):
+    annual = services.plan_create(
+        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2022, title="2022年度计划"),
+        acting_user=users.gaizhou,
+    )
+    same = make_item(annual, users.gaizhou, school=tree.schools["210881"])
+    approve_all(annual, users)
+    same.refresh_from_db()
+    assert same.project == approved
+    assert Project.objects.filter(code=approved.code).count() == 1
+
+    other_year = services.plan_create(
+        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2023, title="2023年度计划"),
+        acting_user=users.gaizhou,
+    )
+    make_item(other_year, users.gaizhou, school=tree.schools["210881"], plan_year=2023)
+    services.plan_submit(plan=other_year, acting_user=users.gaizhou)
+    services.plan_city_approve(plan=other_year, acting_user=users.city)
+    with pytest.raises(ValidationError, match="项目调整申请"):
+        services.plan_approve(plan=other_year, acting_user=users.province)
+    approved.refresh_from_db()
+    assert approved.plan_year == 2022
