@@ -6,7 +6,7 @@ from gaibo.money import ZERO
 from plans.choices import SOURCE_FIELDS, ChangeKind, PlanKind
 from plans.models import Plan, PlanItem, PlanItemLine
 from plans.selectors import counties_for_plans
-from projects.choices import PROGRAMME_YEARS, Programme
+from projects.choices import PROGRAMME_YEARS, EquipmentCategory, Programme, Unit
 from projects.selectors import schools_visible_to
 
 SOURCE_LABELS = {
@@ -176,6 +176,28 @@ class ChangeRequestForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name != "reason" and value is not None
         }
+
+
+class LineChangeForm(forms.Form):
+    """One equipment line as a scope change wants it."""
+
+    category = forms.ChoiceField(label=_("Reporting category"), choices=EquipmentCategory.choices)
+    item = forms.CharField(label=_("Item"), max_length=200)
+    unit = forms.ChoiceField(label=_("Unit"), choices=Unit.choices)
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=0, decimal_places=2)
+    amount = WanYuanField(label=_("Amount (10,000 yuan)"), min_value=0)
+
+
+LineChangeFormSet = forms.formset_factory(LineChangeForm, extra=1, can_delete=True)
+
+
+def wanted_lines(formset) -> list[dict]:
+    """The lines a valid formset keeps: neither deleted nor left empty."""
+    return [
+        {name: value for name, value in form.cleaned_data.items() if name != "DELETE"}
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
 
 
 class DecisionForm(forms.Form):

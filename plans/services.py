@@ -23,7 +23,7 @@ from plans.choices import (
     PlanAction,
     PlanState,
 )
-from plans.models import ChangeRequest, Plan, PlanComment, PlanEvent, PlanItem
+from plans.models import ChangeRequest, Plan, PlanComment, PlanEvent, PlanItem, PlanItemLine
 from projects.choices import PROGRAMME_YEARS, DistrictLevel, ProjectCategory
 from projects.models import District, EquipmentLine, Project, School
 from projects.services import project_save
@@ -346,7 +346,30 @@ def current_values(project: Project, item: PlanItem, kind: str) -> dict:
     return {
         "planned_area": None if project.planned_area is None else str(project.planned_area),
         "content": project.content,
+        "lines": [
+            {
+                "category": line.category,
+                "item": line.item,
+                "unit": line.unit,
+                "quantity": _money(line.quantity),
+                "amount": _money(line.amount),
+            }
+            for line in project.equipment_lines.order_by("pk")
+        ],
     }
+
+
+def _equipment_lines(values: list) -> list[EquipmentLine]:
+    return [
+        EquipmentLine(
+            category=line["category"],
+            item=line["item"],
+            unit=line["unit"],
+            quantity=Decimal(line["quantity"]),
+            amount=Decimal(line["amount"]),
+        )
+        for line in values
+    ]
 
 
 def _check_new_values(project: Project, kind: str, new: dict) -> None:
@@ -392,6 +415,13 @@ def _check_new_values(project: Project, kind: str, new: dict) -> None:
             raise ValidationError(
                 {"planned_area": _("Equipment and IT projects have no floor area.")}
             )
+        for line in _equipment_lines(new.get("lines", [])):
+            try:
+                line.full_clean(exclude=["project"])
+            except ValidationError as error:
+                raise ValidationError(
+                    {"lines": [f"{line.item}: {message}" for message in error.messages]}
+                ) from None
         text = new.get("content", "")
         for word, kind_of_word in selectors.FORBIDDEN_CONTENT:
             if word.lower() in text.lower():
@@ -436,6 +466,20 @@ def change_request_create(
         area = new["planned_area"]
         new["planned_area"] = _money(area) if area not in (None, "") else None
         new["content"] = new["content"] or ""
+        lines = new_values.get("lines")
+        if lines is None:
+            new["lines"] = old["lines"]
+        else:
+            new["lines"] = [
+                {
+                    "category": line["category"],
+                    "item": line["item"].strip(),
+                    "unit": line["unit"],
+                    "quantity": _money(line["quantity"]),
+                    "amount": _money(line["amount"]),
+                }
+                for line in lines
+            ]
     _check_new_values(project, kind, new)
     if new == old:
         raise ValidationError(_("The new values are the same as the approved ones."))
@@ -502,8 +546,28 @@ def _apply(change: ChangeRequest, acting_user) -> None:
         area = new["planned_area"]
         project.planned_area = item.planned_area = Decimal(area) if area else None
         project.content = item.content = new["content"]
+    lines, removed = (), ()
+    if change.kind == ChangeKind.SCOPE and new["lines"] != change.old_values["lines"]:
+        lines = _equipment_lines(new["lines"])
+        removed = list(project.equipment_lines.all())
+        item.lines.all().delete()
+        for line in lines:
+            PlanItemLine(
+                item=item,
+                category=line.category,
+                name=line.item,
+                unit=line.unit,
+                quantity=line.quantity,
+                amount=line.amount,
+            ).save()
     project._change_reason = item._change_reason = reason
-    project_save(project=project, acting_user=acting_user, baseline_change=True)
+    project_save(
+        project=project,
+        acting_user=acting_user,
+        lines=lines,
+        removed_lines=removed,
+        baseline_change=True,
+    )
     if change.kind == ChangeKind.VALUE:
         funding_plan_save(
             project=project,

@@ -23,20 +23,24 @@ from plans.choices import SOURCE_FIELDS, ChangeKind, ChangeState, PlanState
 from plans.forms import (
     ChangeRequestForm,
     DecisionForm,
+    LineChangeFormSet,
     PlanForm,
     PlanItemForm,
     PlanItemLineFormSet,
     PublicSearchForm,
     ReasonForm,
     ReturnForm,
+    wanted_lines,
 )
 from plans.imports import plan_sheet
 from plans.models import Plan, PlanItem
 from projects.choices import (
     ConstructionKind,
+    EquipmentCategory,
     ProjectCategory,
     ProjectStatus,
     TenderMethod,
+    Unit,
     WorkType,
 )
 from projects.selectors import projects_visible_to
@@ -270,12 +274,22 @@ def change_create(request, project_pk):
         kind = ChangeKind.VALUE
     current = services.current_values(project, item, kind)
     form = ChangeRequestForm(request.POST or None, kind=kind, initial=_initial(current))
-    if request.method == "POST" and form.is_valid():
+    lines = None
+    if kind == ChangeKind.SCOPE:
+        initial = [
+            {**line, "quantity": Decimal(line["quantity"]), "amount": Decimal(line["amount"])}
+            for line in current["lines"]
+        ]
+        lines = LineChangeFormSet(request.POST or None, initial=initial, prefix="lines")
+    if request.method == "POST" and form.is_valid() and (lines is None or lines.is_valid()):
+        new_values = form.new_values()
+        if lines is not None:
+            new_values["lines"] = wanted_lines(lines)
         try:
             change = services.change_request_create(
                 project=project,
                 kind=kind,
-                new_values=form.new_values(),
+                new_values=new_values,
                 reason=form.cleaned_data["reason"],
                 acting_user=request.user,
             )
@@ -291,6 +305,7 @@ def change_create(request, project_pk):
             "project": project,
             "item": item,
             "form": form,
+            "lines": lines,
             "kind": kind,
             "kinds": ChangeKind.choices,
             "pending": selectors.pending_change(project),
@@ -312,11 +327,20 @@ def change_rows(change) -> list:
         "end_year": _("Year of completion"),
         "planned_area": _("Planned floor area (m²)"),
         "content": _("Content"),
+        "lines": _("Equipment lines"),
     }
+    categories, units = dict(EquipmentCategory.choices), dict(Unit.choices)
 
     def shown(name, value):
-        if value in (None, ""):
+        if value in (None, "", []):
             return "—"
+        if name == "lines":
+            return "; ".join(
+                f"{categories.get(line['category'], '')} {line['item']} × "
+                f"{Decimal(line['quantity']):g} {units.get(line['unit'], '')} "
+                f"{yuan_to_wan(Decimal(line['amount'])):,.2f}"
+                for line in value
+            )
         if name in ("planned_amount", *SOURCE_FIELDS.values()):
             return f"{yuan_to_wan(Decimal(value)):,.2f}"
         return str(value)

@@ -358,3 +358,38 @@ def test_an_annual_plan_confirms_the_approved_projects_or_is_refused(approved, u
         services.plan_approve(plan=other_year, acting_user=users.province)
     approved.refresh_from_db()
     assert approved.plan_year == 2022
+
+
+def test_a_scope_change_changes_the_equipment_lines_with_their_history(plan, users):
+    approve_all(plan, users)
+    project = Project.objects.get(code="GZ-2023-01")
+    assert not project.equipment_lines.exists()
+    bad = {"category": "books", "item": "图书", "unit": "set", "quantity": 10, "amount": 1}
+    with pytest.raises(ValidationError):
+        services.change_request_create(
+            project=project,
+            kind=ChangeKind.SCOPE,
+            new_values={"content": "", "lines": [bad]},
+            reason="补充明细",
+            acting_user=users.gaizhou,
+        )
+    line = {
+        "category": "computers",
+        "item": "学生计算机",
+        "unit": "set",
+        "quantity": Decimal("50"),
+        "amount": Decimal("500000"),
+    }
+    change = services.change_request_create(
+        project=project,
+        kind=ChangeKind.SCOPE,
+        new_values={"content": "计算机教室一间", "lines": [line]},
+        reason="补充设备明细",
+        acting_user=users.gaizhou,
+    )
+    assert change.old_values["lines"] == []
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    saved = project.equipment_lines.get()
+    assert (saved.item, saved.quantity, saved.amount) == ("学生计算机", 50, Decimal("500000.00"))
+    assert change.item.lines.get().name == "学生计算机"
+    assert saved.history.get().history_user == users.city

@@ -201,9 +201,12 @@ def test_a_change_request_by_page_keeps_before_and_after(client, plan, users):
     project = Project.objects.get(code="GZ-2022-01")
     login(client, users.gaizhou)
     url = reverse("plans:change_create", args=[project.pk]) + "?kind=scope"
-    response = client.post(url, {"planned_area": "1000", "content": "", "reason": ""})
+    no_lines = {"lines-TOTAL_FORMS": "0", "lines-INITIAL_FORMS": "0"}
+    response = client.post(url, {"planned_area": "1000", "content": "", "reason": "", **no_lines})
     assert response.status_code == 200 and not ChangeRequest.objects.exists()
-    response = client.post(url, {"planned_area": "1000", "content": "三层", "reason": "核减面积"})
+    response = client.post(
+        url, {"planned_area": "1000", "content": "三层", "reason": "核减面积", **no_lines}
+    )
     change = ChangeRequest.objects.get()
     assert response.url == change.get_absolute_url()
     login(client, users.city)
@@ -389,3 +392,28 @@ def test_the_admin_lists_plans_within_the_district(client, plan, users):
     login(client, users.admin)
     assert client.get(reverse("admin:plans_plan_changelist")).status_code == 200
     assert client.get(reverse("admin:plans_plan_change", args=[plan.pk])).status_code == 200
+
+
+def test_a_scope_change_of_equipment_by_page(client, plan, users):
+    approve_all(plan, users)
+    project = Project.objects.get(code="GZ-2023-01")
+    login(client, users.gaizhou)
+    url = reverse("plans:change_create", args=[project.pk]) + "?kind=scope"
+    assert 'name="lines-0-item"' in client.get(url).content.decode()
+    data = {
+        "planned_area": "",
+        "content": "",
+        "reason": "补充设备明细",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-category": "computers",
+        "lines-0-item": "学生计算机",
+        "lines-0-unit": "set",
+        "lines-0-quantity": "50",
+        "lines-0-amount": "50",
+    }
+    response = client.post(url, data)
+    change = ChangeRequest.objects.get()
+    assert response.url == change.get_absolute_url()
+    page = client.get(change.get_absolute_url()).content.decode()
+    assert "学生计算机 × 50" in page and "50.00" in page
