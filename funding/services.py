@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from funding.models import Allocation, Arrival, FundingPlanLine, FundTotals, Payment
 from gaibo.money import ZERO, wan_text
 from gaibo.services import validated_save
+from plans.selectors import is_baselined
 from projects.models import District, Project
 
 
@@ -160,11 +161,24 @@ def payment_save(*, payment: Payment, acting_user, reason: str = "") -> Payment:
 
 
 @transaction.atomic
-def funding_plan_save(*, project: Project, amounts: dict, acting_user) -> None:
-    """Set a project's planned amount per source; a source set to nothing is removed."""
-    if not acting_user.can_edit_projects:
+def funding_plan_save(
+    *, project: Project, amounts: dict, acting_user, baseline_change: bool = False
+) -> None:
+    """Set a project's planned amount per source; a source set to nothing is removed.
+
+    The funding plan of a project of a province-approved plan is part of its baseline: it
+    changes only through plans.services (`baseline_change=True`, its roles checked there).
+    """
+    if not baseline_change and not acting_user.can_edit_projects:
         raise PermissionDenied(_("Your role cannot edit schools or projects."))
     project = _visible_project(project.pk, acting_user)
+    if not baseline_change and is_baselined(project.pk):
+        raise ValidationError(
+            _(
+                "The funding plan of a project of an approved plan is fixed by the plan: ask "
+                "for a change request."
+            )
+        )
     existing = {line.source: line for line in project.funding_plan.all()}
     for source, amount in amounts.items():
         line = existing.get(source)

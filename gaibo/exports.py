@@ -1,4 +1,5 @@
-"""Spreadsheet exports: one way to turn a table into an .xlsx download."""
+"""Spreadsheet exports: one way to turn a table into an .xlsx download, and the value of a
+CSV cell."""
 
 import datetime
 import re
@@ -23,6 +24,18 @@ def clean_text(value) -> str:
     """Text as a document can hold it: a translatable label becomes its text, control
     characters that XML refuses are dropped."""
     return CONTROL_CHARACTERS.sub("", str(value))
+
+
+def csv_value(value):
+    """A value for a CSV file, which has no cell types: text a spreadsheet would run as a
+    formula gets a leading ' (shown as text by Excel, WPS and LibreOffice); numbers stay
+    numbers; empty stays empty."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float | Decimal):
+        return value
+    text = clean_text(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def xlsx_response(*, filename: str, title: str, headers: list, rows, number_format="#,##0.00"):

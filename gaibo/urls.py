@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("funding.urls")),
     path("", include("reports.urls")),
     path("", include("dashboard.urls")),
+    path("", include("plans.urls")),
 ]

@@ -37,9 +37,13 @@ class ProjectForm(VersionedForm):
             **{name: DateInput() for name in STEP_DATE_FIELDS},
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, locked_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools_visible_to(user=user)
+        # A project of an approved plan: its baseline changes only by a change request.
+        for name in locked_fields:
+            self.fields.pop(name, None)
+        if "school" in self.fields:
+            self.fields["school"].queryset = schools_visible_to(user=user)
 
 
 class EquipmentLineForm(forms.ModelForm):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from funding import services as funding_services
 from gaibo.services import recorded_delete, validated_save
+from plans.selectors import BASELINE_FIELDS, is_baselined
 from projects.models import District, EquipmentLine, Project, School
 
 
@@ -50,15 +51,25 @@ def project_save(
     acting_user,
     lines: Iterable[EquipmentLine] = (),
     removed_lines: Iterable[EquipmentLine] = (),
+    baseline_change: bool = False,
 ) -> Project:
     """Create or update a project, its status following its step dates.
 
     The status is the last lifecycle step that has a date; the database constraints keep the
     two in agreement. Equipment lines given are saved with it, in the same transaction.
+
+    Once a province-approved plan holds the project, its scope, amount and duration (the
+    baseline) change only through plans.services (the plan's approval or an approved change
+    request), which passes `baseline_change=True` after checking its own roles.
     """
     if project.pk and not Project.objects.visible_to(acting_user).filter(pk=project.pk).exists():
         raise PermissionDenied(_("This project is outside your district."))
-    _check_can_edit(acting_user=acting_user, school=project.school)
+    if baseline_change:
+        if not School.objects.visible_to(acting_user).filter(pk=project.school_id).exists():
+            raise ValidationError({"school": _("This school is outside your district.")})
+    else:
+        _check_can_edit(acting_user=acting_user, school=project.school)
+        _check_baseline_kept(project, lines=lines, removed_lines=removed_lines)
     problems = project.school.eligibility_problems()
     if problems:
         raise ValidationError({"school": problems})
@@ -77,6 +88,28 @@ def project_save(
     return project
 
 
+def _check_baseline_kept(project: Project, *, lines, removed_lines) -> None:
+    """Refuse a change to the baseline of a project of an approved plan."""
+    if not project.pk or not is_baselined(project.pk):
+        return
+    stored = Project.objects.get(pk=project.pk)
+    changed = {
+        name: _("This is fixed by the approved plan: ask for a change request.")
+        for name in BASELINE_FIELDS
+        if getattr(stored, name if name != "school" else "school_id")
+        != getattr(project, name if name != "school" else "school_id")
+    }
+    if changed:
+        raise ValidationError(changed)
+    if list(lines) or list(removed_lines):
+        raise ValidationError(
+            _(
+                "The equipment of a project of an approved plan is fixed by the plan: ask for a "
+                "change request."
+            )
+        )
+
+
 @transaction.atomic
 def equipment_lines_save(
     *,
@@ -87,6 +120,7 @@ def equipment_lines_save(
 ) -> None:
     """Save and remove equipment lines of a project the acting user may edit."""
     _check_can_edit(acting_user=acting_user, school=project.school)
+    _check_baseline_kept(project, lines=lines, removed_lines=removed)
     _save_lines(project=project, lines=lines, removed=removed, acting_user=acting_user)
 
 

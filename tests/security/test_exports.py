@@ -64,3 +64,26 @@ def test_control_characters_do_not_break_the_xlsx_or_docx(text):
     documents.table(document, ["学校"], [[text]])
     read_back = Document(BytesIO(documents.as_bytes(document)))
     assert read_back.tables[0].cell(1, 0).text == text.translate(dict.fromkeys(range(32)))
+
+
+@pytest.mark.django_db
+def test_the_public_csv_keeps_formulas_as_text_and_amounts_as_numbers(client, tree, users):
+    import csv
+    import io
+
+    from plans import services
+    from plans.choices import PlanKind
+    from plans.models import Plan
+    from tests.plans.conftest import approve_all, make_item
+
+    plan = services.plan_create(
+        plan=Plan(county=tree.gaizhou, kind=PlanKind.FIVE_YEAR, title="盖州市能力提升规划"),
+        acting_user=users.gaizhou,
+    )
+    make_item(plan, users.gaizhou, school=tree.schools["210881"], name=FORMULAS[0])
+    approve_all(plan, users)
+
+    response = client.get("/public/projects.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row["project_name"] for row in rows] == ["'" + FORMULAS[0]]
+    assert rows[0]["planned_amount_yuan"] == "3600000.00"

@@ -19,7 +19,10 @@ from funding.models import Allocation, Arrival, Payment
 from gaibo.choices import Role
 from inspections import services as inspections
 from inspections.models import ChecklistItem, EvidencePhoto
-from projects.choices import DistrictLevel
+from plans import services as plans
+from plans.choices import ChangeKind, PlanKind
+from plans.models import Plan, PlanItem
+from projects.choices import ConstructionKind, DistrictLevel, ProjectCategory, WorkType
 from reports import services as reports
 from tests.factories import DistrictFactory, ProjectFactory, SchoolFactory, UserFactory
 from tests.inspections.factories import checklist, make_finding, make_visit, processed
@@ -126,6 +129,14 @@ def build_world(stack: ExitStack) -> SimpleNamespace:
             finding=finding, evidence=f"{mark}整改", acting_user=educator, photos=[processed()]
         )
         evidence_photo = EvidencePhoto.objects.get(event__finding=finding)
+        approved_plan, baselined, change = _approved_plan_with_a_change(county, school, admin)
+        draft_plan = plans.plan_create(
+            plan=Plan(
+                county=county, kind=PlanKind.ANNUAL, first_year=2024, title=f"{mark}年度计划"
+            ),
+            acting_user=admin,
+        )
+        draft_item = _plan_item(draft_plan, school, admin, f"PA{code}", f"{mark}年度项目", 2024)
         objects[code] = SimpleNamespace(
             county=county,
             school=school,
@@ -138,5 +149,57 @@ def build_world(stack: ExitStack) -> SimpleNamespace:
             finding=finding,
             visit_photo=visit_photo,
             evidence_photo=evidence_photo,
+            approved_plan=approved_plan,
+            baselined=baselined,
+            change=change,
+            draft_plan=draft_plan,
+            draft_item=draft_item,
         )
     return SimpleNamespace(users=users, objects=objects, counties=counties)
+
+
+def _plan_item(plan, school, user, code, name, year) -> PlanItem:
+    return plans.plan_item_save(
+        item=PlanItem(
+            plan=plan,
+            school=school,
+            code=code,
+            name=name,
+            category=ProjectCategory.CONSTRUCTION,
+            construction_kind=ConstructionKind.DORMITORY,
+            work_type=WorkType.NEW,
+            planned_area=Decimal("1200.00"),
+            planned_amount=Decimal("3600000.00"),
+            fund_central=Decimal("1800000.00"),
+            fund_county=Decimal("1800000.00"),
+            plan_year=year,
+            end_year=year,
+        ),
+        acting_user=user,
+    )
+
+
+def _approved_plan_with_a_change(county, school, admin):
+    """A five-year plan approved by the province (its project baselined in the register) and
+    a change of that project's amount waiting for the city."""
+    mark = marker(county.code)
+    plan = plans.plan_create(
+        plan=Plan(county=county, kind=PlanKind.FIVE_YEAR, title=f"{mark}规划"), acting_user=admin
+    )
+    _plan_item(plan, school, admin, f"PL{county.code}", f"{mark}宿舍", 2022)
+    plans.plan_submit(plan=plan, acting_user=admin)
+    plans.plan_city_approve(plan=plan, acting_user=admin)
+    plans.plan_approve(plan=plan, acting_user=admin)
+    project = school.projects.get(code=f"PL{county.code}")
+    change = plans.change_request_create(
+        project=project,
+        kind=ChangeKind.VALUE,
+        new_values={
+            "planned_amount": "4000000",
+            "fund_central": "2200000",
+            "fund_county": "1800000",
+        },
+        reason=f"{mark}钢材涨价",
+        acting_user=admin,
+    )
+    return plan, project, change

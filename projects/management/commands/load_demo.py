@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from funding import demo as funding_demo
 from inspections import demo as inspections_demo
+from plans import demo as plans_demo
 from projects import demo
 from reports import demo as reports_demo
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         created += funding_demo.load()
         created += inspections_demo.load()
         created += reports_demo.load()
+        created += plans_demo.load()
         if not created:
             self.stdout.write("Demo data already loaded; nothing created.")
             return

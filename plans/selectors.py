@@ -1,0 +1,435 @@
+"""Reads of plans: the automatic review flags, the baseline of approved projects, the public
+list. Every read goes through the access rule, or (the public list) through approval."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from funding.models import Allocation
+from gaibo.money import ZERO, wan_text
+from plans.choices import ChangeState, FlagSeverity, PlanState
+from plans.models import ChangeRequest, Plan, PlanEvent, PlanItem
+from projects.choices import PROGRAMME_YEARS, Programme, ProjectCategory
+from projects.models import District, Project
+
+# Words that mark content the city's instruction forbids in a plan (五、建设内容), each with
+# the plain explanation shown to the county. Matched in the item's name and content.
+FORBIDDEN_CONTENT = (
+    ("办公楼", "office"),
+    ("礼堂", "auditorium"),
+    ("豪华", "luxury"),
+    ("平台维护", "maintenance"),
+    ("日常维护", "maintenance"),
+    ("运维", "maintenance"),
+    ("行政管理", "admin_software"),
+    ("管理软件", "admin_software"),
+    ("办公系统", "admin_software"),
+    ("OA系统", "admin_software"),
+)
+
+# The fields of a project that only an approved plan or change request may change.
+BASELINE_FIELDS = (
+    "school",
+    "programme",
+    "category",
+    "construction_kind",
+    "work_type",
+    "plan_year",
+    "content",
+    "planned_area",
+    "planned_amount",
+)
+
+
+def _forbidden_message(kind: str, word: str) -> str:
+    messages = {
+        "office": _("“%(word)s”: office buildings may not be put in the plan."),
+        "auditorium": _("“%(word)s”: auditoriums may not be put in the plan."),
+        "luxury": _(
+            "“%(word)s”: building beyond the basic conditions of a school may not be put in "
+            "the plan."
+        ),
+        "maintenance": _(
+            "“%(word)s”: the daily maintenance of teaching platforms may not be put in the plan."
+        ),
+        "admin_software": _(
+            "“%(word)s”: school administration platforms and software may not be put in the plan."
+        ),
+    }
+    return messages[kind] % {"word": word}
+
+
+@dataclass
+class Flag:
+    code: str
+    severity: str
+    message: str
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == FlagSeverity.BLOCKING
+
+    @property
+    def label(self) -> str:
+        return str(FlagSeverity(self.severity).label)
+
+
+@dataclass
+class PlanReview:
+    """The automatic review of a plan: flags of each item and of the plan as a whole."""
+
+    items: dict = field(default_factory=lambda: defaultdict(list))  # item pk → [Flag]
+    plan: list = field(default_factory=list)  # [Flag]
+
+    def all(self) -> list:
+        return [flag for flags in self.items.values() for flag in flags] + self.plan
+
+    @property
+    def blocking(self) -> int:
+        return sum(flag.blocking for flag in self.all())
+
+    @property
+    def warnings(self) -> int:
+        return sum(not flag.blocking for flag in self.all())
+
+
+def _content_key(category, construction_kind, name) -> tuple:
+    """What counts as "the same content" at one school: the building kind of a construction
+    project; the name of an equipment or IT project."""
+    if category == ProjectCategory.CONSTRUCTION:
+        return (category, construction_kind)
+    return (category, "".join(name.split()))
+
+
+def plan_review(plan: Plan, items=None) -> PlanReview:
+    """Check every item of the plan against the rules of the city's instruction.
+
+    A fixed number of queries whatever the size of the plan: the items with their schools,
+    the other plans' items and the projects at the same schools, the county's tranches.
+    """
+    if items is None:
+        items = list(plan_items(plan))
+    review = PlanReview()
+    add = review.items.__getitem__
+    blocking, warning = FlagSeverity.BLOCKING, FlagSeverity.WARNING
+    programme_end = PROGRAMME_YEARS[plan.programme][1]
+    limit = Decimal(settings.GAIBO_PLAN_AREA_PER_PUPIL)
+    school_ids = {item.school_id for item in items}
+
+    # The same content at the same school, planned elsewhere in this programme …
+    others = defaultdict(list)
+    for other in (
+        PlanItem.objects.filter(school_id__in=school_ids, plan__programme=plan.programme)
+        .exclude(plan=plan)
+        .select_related("plan")
+    ):
+        key = (other.school_id, _content_key(other.category, other.construction_kind, other.name))
+        others[key].append((None, other.code, f"{other.code} {other.name}（{other.plan}）"))
+    for item in items:
+        key = (item.school_id, _content_key(item.category, item.construction_kind, item.name))
+        others[key].append((item.pk, item.code, f"{item.code} {item.name}"))
+    # … or already funded by another programme.
+    funded = defaultdict(list)
+    for project in Project.objects.filter(school_id__in=school_ids).exclude(
+        programme=plan.programme
+    ):
+        key = (
+            project.school_id,
+            _content_key(project.category, project.construction_kind, project.name),
+        )
+        funded[key].append(f"{project.code} {project.name}（{project.get_programme_display()}）")
+
+    codes = defaultdict(set)
+    for item in items:
+        codes[item.code].add(item.pk)
+
+    for item in items:
+        flags = add(item.pk)
+        text = f"{item.name} {item.content}"
+        for word, kind in FORBIDDEN_CONTENT:
+            if word.lower() in text.lower():
+                flags.append(Flag("forbidden", blocking, _forbidden_message(kind, word)))
+        for problem in item.school.eligibility_problems():
+            flags.append(
+                Flag(
+                    "ineligible_school",
+                    blocking,
+                    _("%(school)s is not eligible: %(problem)s")
+                    % {"school": item.school.name, "problem": problem},
+                )
+            )
+        key = (item.school_id, _content_key(item.category, item.construction_kind, item.name))
+        # An annual plan repeats the five-year plan's projects under the same codes.
+        twins = [label for pk, code, label in others[key] if pk != item.pk and code != item.code]
+        if twins:
+            flags.append(
+                Flag(
+                    "planned_twice",
+                    blocking,
+                    _("The same content at the same school is planned twice: %(others)s.")
+                    % {"others": "; ".join(twins)},
+                )
+            )
+        if funded[key]:
+            flags.append(
+                Flag(
+                    "funded_before",
+                    warning,
+                    _(
+                        "Already funded by another programme: %(projects)s. Say why it is "
+                        "needed again."
+                    )
+                    % {"projects": "; ".join(funded[key])},
+                )
+            )
+        if item.category != ProjectCategory.CONSTRUCTION and item.end_year != item.plan_year:
+            flags.append(
+                Flag(
+                    "beyond_year",
+                    blocking,
+                    _(
+                        "Equipment and IT projects are finished within their plan year "
+                        "(%(year)s); this one runs to %(end)s."
+                    )
+                    % {"year": item.plan_year, "end": item.end_year},
+                )
+            )
+        if item.category == ProjectCategory.CONSTRUCTION and item.end_year > programme_end:
+            flags.append(
+                Flag(
+                    "after_programme",
+                    blocking,
+                    _(
+                        "All construction is finished by %(last)s, the programme's last year; "
+                        "this one ends in %(end)s."
+                    )
+                    % {"last": programme_end, "end": item.end_year},
+                )
+            )
+        total = item.funds_total
+        if not total:
+            flags.append(
+                Flag(
+                    "no_funding",
+                    blocking,
+                    _("No fund source is given: say how much comes from each source."),
+                )
+            )
+        elif total != item.planned_amount:
+            flags.append(
+                Flag(
+                    "funding_mismatch",
+                    blocking,
+                    _(
+                        "The fund sources add up to %(sources)s, not the planned amount "
+                        "%(amount)s (10,000 yuan): leave no funding gap."
+                    )
+                    % {"sources": wan_text(total), "amount": wan_text(item.planned_amount)},
+                )
+            )
+        if item.category == ProjectCategory.CONSTRUCTION and item.planned_area:
+            pupils = item.school.pupils
+            if not pupils:
+                flags.append(
+                    Flag(
+                        "over_standard",
+                        warning,
+                        _(
+                            "The school has no pupils recorded: the floor area cannot be "
+                            "checked against the standard."
+                        ),
+                    )
+                )
+            elif item.planned_area / pupils > limit:
+                flags.append(
+                    Flag(
+                        "over_standard",
+                        warning,
+                        _(
+                            "%(area)s m² for %(pupils)s pupils is %(ratio)s m² per pupil, above "
+                            "the standard of %(limit)s m² per pupil."
+                        )
+                        % {
+                            "area": f"{item.planned_area:,.0f}",
+                            "pupils": pupils,
+                            "ratio": f"{item.planned_area / pupils:.1f}",
+                            "limit": f"{limit:g}",
+                        },
+                    )
+                )
+        if len(codes[item.code]) > 1:
+            flags.append(Flag("code_twice", blocking, _("Two items have this project code.")))
+
+    total = sum((item.planned_amount for item in items), ZERO)
+    allocated = county_allocation(plan)
+    if allocated and total > allocated:
+        review.plan.append(
+            Flag(
+                "over_allocation",
+                warning,
+                _(
+                    "The plan's total %(total)s is above the %(allocated)s (10,000 yuan) "
+                    "allocated to the county for %(years)s."
+                )
+                % {"total": wan_text(total), "allocated": wan_text(allocated), "years": plan.years},
+            )
+        )
+    return review
+
+
+def county_allocation(plan: Plan) -> Decimal:
+    """What the county was allocated for the plan's years: the tranches it received."""
+    return Allocation.objects.filter(
+        recipient_id=plan.county_id,
+        year__gte=plan.first_year,
+        year__lte=plan.last_year,
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+
+
+def plans_visible_to(*, user):
+    zero = Decimal(0)
+    return (
+        Plan.objects.visible_to(user)
+        .select_related("county")
+        .annotate(
+            item_count=Count("items"),
+            total=Coalesce(Sum("items__planned_amount"), zero, output_field=DecimalField()),
+        )
+    )
+
+
+def plan_items(plan: Plan):
+    return (
+        plan.items.select_related("school", "school__county", "project")
+        .prefetch_related("lines")
+        .order_by("plan_year", "code")
+    )
+
+
+def plan_totals(items) -> dict:
+    return {
+        "count": len(items),
+        "amount": sum((item.planned_amount for item in items), ZERO),
+        "area": sum(
+            (item.planned_area or ZERO for item in items),
+            ZERO,
+        ),
+    }
+
+
+def plan_events(plan: Plan):
+    return plan.events.select_related("actor").prefetch_related("comments__item")
+
+
+def comments_by_item(plan: Plan) -> dict:
+    """The reviewers' comments on each item, oldest first: {item pk: [(event, text)]}."""
+    comments = defaultdict(list)
+    for event in plan_events(plan):
+        for comment in event.comments.all():
+            comments[comment.item_id].append((event, comment.text))
+    return comments
+
+
+def counties_for_plans(*, user):
+    return District.objects.visible_to(user).filter(level="county").order_by("code")
+
+
+# Baseline ---------------------------------------------------------------------------------
+
+
+def approved_items():
+    return PlanItem.objects.filter(plan__state=PlanState.APPROVED)
+
+
+def baseline_item(project_id) -> PlanItem | None:
+    """The item of a province-approved plan that is the project's baseline (the latest)."""
+    if project_id is None:
+        return None
+    return (
+        approved_items()
+        .filter(project_id=project_id)
+        .select_related("plan")
+        .order_by("-plan__first_year", "-pk")
+        .first()
+    )
+
+
+def is_baselined(project_id) -> bool:
+    return project_id is not None and approved_items().filter(project_id=project_id).exists()
+
+
+def change_requests_visible_to(*, user):
+    return ChangeRequest.objects.visible_to(user).select_related(
+        "project", "project__school", "project__school__county", "requested_by", "decided_by"
+    )
+
+
+def change_requests_of(*, project, user):
+    return change_requests_visible_to(user=user).filter(project=project)
+
+
+def pending_change(project) -> ChangeRequest | None:
+    return project.change_requests.filter(state=ChangeState.PENDING).first()
+
+
+# Public disclosure (信息公开) ---------------------------------------------------------------
+
+# The facts of a project disclosed to the public (the city's instruction, 六(五)): nothing
+# else is read for the public pages and files, so nothing else can leak into them.
+PUBLIC_FIELDS = (
+    "code",
+    "name",
+    "school__name",
+    "school__county__name",
+    "school__county__code",
+    "programme",
+    "category",
+    "construction_kind",
+    "work_type",
+    "content",
+    "plan_year",
+    "planned_area",
+    "planned_amount",
+    "contractor",
+    "supervisor",
+    "tender_method",
+    "bid_price",
+    "status",
+)
+
+
+def public_projects(*, county_code: str = "", school: str = ""):
+    """Projects of province-approved plans, with only the disclosed facts (as dicts)."""
+    projects = Project.objects.filter(
+        Exists(approved_items().filter(project=OuterRef("pk")))
+    ).order_by("school__county__code", "code")
+    if county_code:
+        projects = projects.filter(school__county__code=county_code)
+    if school:
+        projects = projects.filter(
+            Q(school__name__icontains=school) | Q(school__code=school.strip())
+        )
+    return projects.values(*PUBLIC_FIELDS)
+
+
+def public_counties():
+    """The counties with a province-approved plan, for the public search."""
+    return (
+        District.objects.filter(plans__state=PlanState.APPROVED)
+        .distinct()
+        .order_by("code")
+        .values("code", "name")
+    )
+
+
+def plan_events_visible(*, user):
+    return PlanEvent.objects.visible_to(user)
+
+
+def programme_label(value) -> str:
+    return str(Programme(value).label)

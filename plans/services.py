@@ -1,0 +1,578 @@
+"""Writes of plans: compiling (items, imports), the review steps (submit → city → province),
+the baseline the province's approval makes of each project, and change requests."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from funding.services import funding_plan_save
+from gaibo.money import wan_text
+from gaibo.services import recorded_delete, validated_save
+from plans import selectors
+from plans.choices import (
+    EDITABLE_PLAN_STATES,
+    PLAN_APPROVER_ROLES,
+    PLAN_COMPILER_ROLES,
+    PLAN_REVIEWER_ROLES,
+    SOURCE_FIELDS,
+    ChangeKind,
+    ChangeState,
+    PlanAction,
+    PlanState,
+)
+from plans.models import ChangeRequest, Plan, PlanComment, PlanEvent, PlanItem, PlanItemLine
+from projects.choices import PROGRAMME_YEARS, DistrictLevel, ProjectCategory
+from projects.models import District, EquipmentLine, Project, School
+from projects.services import project_save
+
+
+def _has_role(user, roles) -> bool:
+    return user.is_active and (user.is_superuser or user.role in roles)
+
+
+def can_compile(user) -> bool:
+    """Compile a county's plan and ask for changes to its approved projects."""
+    return _has_role(user, PLAN_COMPILER_ROLES)
+
+
+def can_review(user) -> bool:
+    """Review the counties' plans (the city) and decide their change requests."""
+    return _has_role(user, PLAN_REVIEWER_ROLES)
+
+
+def can_approve(user) -> bool:
+    """Give a plan its final approval (the province)."""
+    return _has_role(user, PLAN_APPROVER_ROLES)
+
+
+def _visible_plan(plan: Plan, user, *, lock: bool = False) -> Plan:
+    plans = Plan.objects.visible_to(user)
+    if lock:
+        plans = plans.select_for_update(of=("self",))
+    found = plans.filter(pk=plan.pk).first()
+    if found is None:
+        raise PermissionDenied(_("This plan is outside your district."))
+    return found
+
+
+def _require_editable(plan: Plan) -> None:
+    if plan.state not in EDITABLE_PLAN_STATES:
+        raise ValidationError(
+            _("The plan is “%(state)s”: its projects can no longer be changed.")
+            % {"state": plan.get_state_display()}
+        )
+
+
+@transaction.atomic
+def plan_create(*, plan: Plan, acting_user) -> Plan:
+    """Start a county's five-year or annual plan."""
+    if not can_compile(acting_user):
+        raise PermissionDenied(_("Your role cannot compile plans."))
+    county = District.objects.visible_to(acting_user).filter(pk=plan.county_id).first()
+    if county is None or county.level != DistrictLevel.COUNTY:
+        raise ValidationError({"county": _("Choose a county of your district.")})
+    if plan.kind == "five_year" and plan.programme:
+        plan.first_year, plan.last_year = PROGRAMME_YEARS[plan.programme]
+    elif plan.first_year:
+        plan.last_year = plan.first_year
+    plan.created_by = acting_user
+    plan.state = PlanState.DRAFT
+    return validated_save(plan, acting_user=acting_user)
+
+
+def _check_item(item: PlanItem, plan: Plan, acting_user) -> None:
+    school = School.objects.visible_to(acting_user).filter(pk=item.school_id).first()
+    if school is None or school.county_id != plan.county_id:
+        raise ValidationError({"school": _("Choose a school of the plan's county.")})
+    if item.plan_year is not None and not plan.first_year <= item.plan_year <= plan.last_year:
+        raise ValidationError(
+            {
+                "plan_year": _("The plan year lies outside the plan's years (%(years)s).")
+                % {"years": plan.years}
+            }
+        )
+
+
+@transaction.atomic
+def plan_item_save(*, item: PlanItem, acting_user, lines=(), removed_lines=()) -> PlanItem:
+    """Add a project to a plan being compiled, or change one, with its equipment lines.
+
+    The rules of the city's instruction are not refusals here but flags (see
+    selectors.plan_review): the county sees them all at once and fixes them before submitting.
+    """
+    if not can_compile(acting_user):
+        raise PermissionDenied(_("Your role cannot compile plans."))
+    plan = _visible_plan(item.plan, acting_user, lock=True)
+    _require_editable(plan)
+    if item.pk and not PlanItem.objects.filter(pk=item.pk, plan=plan).exists():
+        raise PermissionDenied(_("This project belongs to another plan."))
+    _check_item(item, plan, acting_user)
+    if item.category != ProjectCategory.CONSTRUCTION:
+        item.construction_kind = item.work_type = ""
+        item.planned_area = None
+    validated_save(item, acting_user=acting_user)
+    for line in removed_lines:
+        if line.item_id != item.pk:
+            raise ValidationError(_("This equipment line belongs to another project."))
+        line.delete()
+    for line in lines:
+        line.item = item
+        line.full_clean()
+        line.save()
+    return item
+
+
+@transaction.atomic
+def plan_item_delete(*, item: PlanItem, acting_user) -> None:
+    if not can_compile(acting_user):
+        raise PermissionDenied(_("Your role cannot compile plans."))
+    plan = _visible_plan(item.plan, acting_user, lock=True)
+    _require_editable(plan)
+    recorded_delete(item, acting_user=acting_user)
+
+
+def _step(plan: Plan, *, action, to_state, acting_user, reason: str = "") -> PlanEvent:
+    event = PlanEvent(
+        plan=plan,
+        action=action,
+        from_state=plan.state,
+        to_state=to_state,
+        reason=reason,
+        actor=acting_user,
+    )
+    plan.state = to_state
+    validated_save(plan, acting_user=acting_user)
+    event.full_clean()
+    event.save()
+    return event
+
+
+def _require_state(plan: Plan, *states) -> None:
+    if plan.state not in states:
+        raise ValidationError(
+            _("The plan is “%(state)s”: this step is not possible now.")
+            % {"state": plan.get_state_display()}
+        )
+
+
+def _require_no_blocking_flags(plan: Plan) -> None:
+    items = list(selectors.plan_items(plan))
+    if not items:
+        raise ValidationError(_("The plan has no projects yet."))
+    review = selectors.plan_review(plan, items)
+    if review.blocking:
+        raise ValidationError(
+            _(
+                "%(count)s problems flagged in the plan must be fixed first (marked “must be "
+                "fixed” beside their projects)."
+            )
+            % {"count": review.blocking}
+        )
+
+
+@transaction.atomic
+def plan_submit(*, plan: Plan, acting_user) -> Plan:
+    """The county submits its plan to the city, once nothing flagged blocks it."""
+    if not can_compile(acting_user):
+        raise PermissionDenied(_("Your role cannot submit plans."))
+    plan = _visible_plan(plan, acting_user, lock=True)
+    _require_state(plan, *EDITABLE_PLAN_STATES)
+    _require_no_blocking_flags(plan)
+    _step(plan, action=PlanAction.SUBMIT, to_state=PlanState.SUBMITTED, acting_user=acting_user)
+    return plan
+
+
+@transaction.atomic
+def plan_return(*, plan: Plan, acting_user, reason: str = "", comments: dict) -> Plan:
+    """The city (or the province) sends the plan back to the county, with a comment on the
+    plan and on each project that needs one ({item pk: text})."""
+    plan = _visible_plan(plan, acting_user, lock=True)
+    may_return = {
+        PlanState.SUBMITTED: can_review(acting_user),
+        PlanState.CITY_APPROVED: can_approve(acting_user),
+    }
+    _require_state(plan, *may_return)
+    if not may_return[plan.state]:
+        raise PermissionDenied(_("Your role cannot return this plan now."))
+    comments = {pk: text.strip() for pk, text in comments.items() if text and text.strip()}
+    if not reason.strip() and not comments:
+        raise ValidationError(
+            {"reason": _("Say why the plan is returned: on the plan or on a project.")}
+        )
+    items = {item.pk: item for item in plan.items.filter(pk__in=list(comments))}
+    if set(items) != set(comments):
+        raise ValidationError(_("A comment names a project that is not in this plan."))
+    event = _step(
+        plan,
+        action=PlanAction.RETURN,
+        to_state=PlanState.RETURNED,
+        acting_user=acting_user,
+        reason=reason.strip(),
+    )
+    for pk, text in comments.items():
+        comment = PlanComment(event=event, item=items[pk], text=text)
+        comment.full_clean()
+        comment.save()
+    return plan
+
+
+@transaction.atomic
+def plan_city_approve(*, plan: Plan, acting_user, reason: str = "") -> Plan:
+    """The city's review passes the plan on to the province."""
+    if not can_review(acting_user):
+        raise PermissionDenied(_("Your role cannot review plans."))
+    plan = _visible_plan(plan, acting_user, lock=True)
+    _require_state(plan, PlanState.SUBMITTED)
+    _require_no_blocking_flags(plan)
+    _step(
+        plan,
+        action=PlanAction.CITY_APPROVE,
+        to_state=PlanState.CITY_APPROVED,
+        acting_user=acting_user,
+        reason=reason.strip(),
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_approve(*, plan: Plan, acting_user, reason: str = "") -> Plan:
+    """The province approves: each item becomes a project of the register (or confirms the
+    one of the same code), whose scope, amount and duration this plan now fixes."""
+    if not can_approve(acting_user):
+        raise PermissionDenied(_("Your role cannot give plans their final approval."))
+    plan = _visible_plan(plan, acting_user, lock=True)
+    _require_state(plan, PlanState.CITY_APPROVED)
+    _require_no_blocking_flags(plan)
+    for item in selectors.plan_items(plan):
+        item.project = _baseline_project(item, plan, acting_user)
+        validated_save(item, acting_user=acting_user)
+    _step(plan, action=PlanAction.APPROVE, to_state=PlanState.APPROVED, acting_user=acting_user)
+    return plan
+
+
+def _project_values(item: PlanItem) -> dict:
+    return {
+        "school": item.school,
+        "programme": item.plan.programme,
+        "category": item.category,
+        "construction_kind": item.construction_kind,
+        "work_type": item.work_type,
+        "plan_year": item.plan_year,
+        "content": item.content,
+        "planned_area": item.planned_area,
+        "planned_amount": item.planned_amount,
+    }
+
+
+def _baseline_project(item: PlanItem, plan: Plan, acting_user) -> Project:
+    values = _project_values(item)
+    project = Project.objects.select_for_update().filter(code=item.code).first()
+    if project is not None:
+        if project.school.county_id != plan.county_id:
+            raise ValidationError(
+                _("%(code)s: another county already has a project with this code.")
+                % {"code": item.code}
+            )
+        if selectors.is_baselined(project.pk):
+            # An annual plan confirms a project of the approved five-year plan as it stands.
+            if any(getattr(project, name) != value for name, value in values.items()):
+                raise ValidationError(
+                    _(
+                        "%(code)s: the project was approved in another plan with other "
+                        "figures; change it through a change request."
+                    )
+                    % {"code": item.code}
+                )
+            return project
+        removed = list(project.equipment_lines.all())
+    else:
+        project = Project(code=item.code)
+        removed = []
+    project.name = item.name
+    for name, value in values.items():
+        setattr(project, name, value)
+    lines = [
+        EquipmentLine(
+            category=line.category,
+            item=line.name,
+            unit=line.unit,
+            quantity=line.quantity,
+            amount=line.amount,
+        )
+        for line in item.lines.all()
+    ]
+    project._change_reason = _("Plan approved: %(plan)s") % {"plan": plan.title}
+    try:
+        project_save(
+            project=project,
+            acting_user=acting_user,
+            lines=lines,
+            removed_lines=removed,
+            baseline_change=True,
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            _("%(code)s: %(problems)s") % {"code": item.code, "problems": " ".join(error.messages)}
+        ) from None
+    funding_plan_save(
+        project=project,
+        amounts={source: getattr(item, field) for source, field in SOURCE_FIELDS.items()},
+        acting_user=acting_user,
+        baseline_change=True,
+    )
+    return project
+
+
+# Change requests ---------------------------------------------------------------------------
+
+
+def _money(value) -> str:
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def current_values(project: Project, item: PlanItem, kind: str) -> dict:
+    """The values a change of this kind replaces, as text (yuan, m², years)."""
+    if kind == ChangeKind.VALUE:
+        funds = {line.source: line.amount for line in project.funding_plan.all()}
+        return {
+            "planned_amount": _money(project.planned_amount),
+            **{field: _money(funds.get(source, 0)) for source, field in SOURCE_FIELDS.items()},
+        }
+    if kind == ChangeKind.DURATION:
+        return {"plan_year": project.plan_year, "end_year": item.end_year}
+    return {
+        "planned_area": None if project.planned_area is None else str(project.planned_area),
+        "content": project.content,
+        "lines": [
+            {
+                "category": line.category,
+                "item": line.item,
+                "unit": line.unit,
+                "quantity": _money(line.quantity),
+                "amount": _money(line.amount),
+            }
+            for line in project.equipment_lines.order_by("pk")
+        ],
+    }
+
+
+def _equipment_lines(values: list) -> list[EquipmentLine]:
+    return [
+        EquipmentLine(
+            category=line["category"],
+            item=line["item"],
+            unit=line["unit"],
+            quantity=Decimal(line["quantity"]),
+            amount=Decimal(line["amount"]),
+        )
+        for line in values
+    ]
+
+
+def _check_new_values(project: Project, kind: str, new: dict) -> None:
+    if kind == ChangeKind.VALUE:
+        total = sum(Decimal(new[field]) for field in SOURCE_FIELDS.values())
+        if total != Decimal(new["planned_amount"]):
+            raise ValidationError(
+                _(
+                    "The fund sources add up to %(sources)s, not the new amount %(amount)s "
+                    "(10,000 yuan)."
+                )
+                % {"sources": wan_text(total), "amount": wan_text(Decimal(new["planned_amount"]))}
+            )
+    elif kind == ChangeKind.DURATION:
+        first, last = PROGRAMME_YEARS[project.programme]
+        plan_year, end_year = int(new["plan_year"]), int(new["end_year"])
+        if not first <= plan_year <= last:
+            raise ValidationError(
+                {
+                    "plan_year": _("The plan year lies outside the programme's years (%(years)s).")
+                    % {"years": f"{first}-{last}"}
+                }
+            )
+        if end_year < plan_year:
+            raise ValidationError(
+                {"end_year": _("The year of completion cannot be before the plan year.")}
+            )
+        if project.category != ProjectCategory.CONSTRUCTION and end_year != plan_year:
+            raise ValidationError(
+                {"end_year": _("Equipment and IT projects are finished within their plan year.")}
+            )
+        if end_year > last:
+            raise ValidationError(
+                {"end_year": _("All construction is finished by %(last)s.") % {"last": last}}
+            )
+    elif kind == ChangeKind.SCOPE:
+        area = new.get("planned_area")
+        if project.category == ProjectCategory.CONSTRUCTION and not (area and Decimal(area) > 0):
+            raise ValidationError(
+                {"planned_area": _("A construction project needs a planned floor area above zero.")}
+            )
+        if project.category != ProjectCategory.CONSTRUCTION and area:
+            raise ValidationError(
+                {"planned_area": _("Equipment and IT projects have no floor area.")}
+            )
+        for line in _equipment_lines(new.get("lines", [])):
+            try:
+                line.full_clean(exclude=["project"])
+            except ValidationError as error:
+                raise ValidationError(
+                    {"lines": [f"{line.item}: {message}" for message in error.messages]}
+                ) from None
+        text = new.get("content", "")
+        for word, kind_of_word in selectors.FORBIDDEN_CONTENT:
+            if word.lower() in text.lower():
+                raise ValidationError({"content": selectors._forbidden_message(kind_of_word, word)})
+
+
+@transaction.atomic
+def change_request_create(
+    *, project: Project, kind: str, new_values: dict, reason: str, acting_user
+) -> ChangeRequest:
+    """The county asks to change an approved project's amount, duration or scope."""
+    if not can_compile(acting_user):
+        raise PermissionDenied(_("Your role cannot ask for changes to projects."))
+    project = (
+        Project.objects.visible_to(acting_user)
+        .select_for_update(of=("self",))
+        .filter(pk=project.pk)
+        .first()
+    )
+    if project is None:
+        raise PermissionDenied(_("This project is outside your district."))
+    item = selectors.baseline_item(project.pk)
+    if item is None:
+        raise ValidationError(_("The project is not in an approved plan: edit it on its own page."))
+    if selectors.pending_change(project) is not None:
+        raise ValidationError(_("The project already has a change request awaiting the city."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the project must change.")})
+    old = current_values(project, item, kind)
+    new = {name: new_values.get(name) for name in old}
+    new = {
+        name: (str(value) if value is not None and not isinstance(value, int) else value)
+        for name, value in new.items()
+    }
+    if kind == ChangeKind.VALUE:
+        new = {name: _money(value or 0) for name, value in new.items()}
+    elif kind == ChangeKind.DURATION:
+        if any(value in (None, "") for value in new.values()):
+            raise ValidationError(_("Give the new plan year and year of completion."))
+        new = {name: int(value) for name, value in new.items()}
+    else:
+        area = new["planned_area"]
+        new["planned_area"] = _money(area) if area not in (None, "") else None
+        new["content"] = new["content"] or ""
+        lines = new_values.get("lines")
+        if lines is None:
+            new["lines"] = old["lines"]
+        else:
+            new["lines"] = [
+                {
+                    "category": line["category"],
+                    "item": line["item"].strip(),
+                    "unit": line["unit"],
+                    "quantity": _money(line["quantity"]),
+                    "amount": _money(line["amount"]),
+                }
+                for line in lines
+            ]
+    _check_new_values(project, kind, new)
+    if new == old:
+        raise ValidationError(_("The new values are the same as the approved ones."))
+    request = ChangeRequest(
+        project=project,
+        item=item,
+        kind=kind,
+        reason=reason.strip(),
+        old_values=old,
+        new_values=new,
+        requested_by=acting_user,
+    )
+    return validated_save(request, acting_user=acting_user)
+
+
+@transaction.atomic
+def change_request_decide(
+    *, change: ChangeRequest, approve: bool, acting_user, note: str = ""
+) -> ChangeRequest:
+    """The city approves a change request (it is applied to the project and its baseline
+    through the projects' and funding services, whose history keeps before and after) or
+    refuses it, with a note."""
+    if not can_review(acting_user):
+        raise PermissionDenied(_("Your role cannot decide change requests."))
+    change = (
+        ChangeRequest.objects.visible_to(acting_user)
+        .select_for_update(of=("self",))
+        .filter(pk=change.pk)
+        .first()
+    )
+    if change is None:
+        raise PermissionDenied(_("This change request is outside your district."))
+    if change.state != ChangeState.PENDING:
+        raise ValidationError(_("This change request has already been decided."))
+    if not approve and not note.strip():
+        raise ValidationError({"decision_note": _("Say why the change is refused.")})
+    if approve:
+        _apply(change, acting_user)
+    change.state = ChangeState.APPROVED if approve else ChangeState.REFUSED
+    change.decided_by = acting_user
+    change.decided_at = timezone.now()
+    change.decision_note = note.strip()
+    return validated_save(change, acting_user=acting_user)
+
+
+def _apply(change: ChangeRequest, acting_user) -> None:
+    project = Project.objects.select_for_update(of=("self",)).get(pk=change.project_id)
+    item = PlanItem.objects.get(pk=change.item_id)
+    if current_values(project, item, change.kind) != change.old_values:
+        raise ValidationError(
+            _("The project changed after this request was made; ask the county for a new one.")
+        )
+    new = change.new_values
+    _check_new_values(project, change.kind, new)
+    reason = _("Change request approved: %(reason)s") % {"reason": change.reason}
+    if change.kind == ChangeKind.VALUE:
+        project.planned_amount = item.planned_amount = Decimal(new["planned_amount"])
+        for field in SOURCE_FIELDS.values():
+            setattr(item, field, Decimal(new[field]))
+    elif change.kind == ChangeKind.DURATION:
+        project.plan_year = item.plan_year = int(new["plan_year"])
+        item.end_year = int(new["end_year"])
+    else:
+        area = new["planned_area"]
+        project.planned_area = item.planned_area = Decimal(area) if area else None
+        project.content = item.content = new["content"]
+    lines, removed = (), ()
+    if change.kind == ChangeKind.SCOPE and new["lines"] != change.old_values["lines"]:
+        lines = _equipment_lines(new["lines"])
+        removed = list(project.equipment_lines.all())
+        item.lines.all().delete()
+        for line in lines:
+            PlanItemLine(
+                item=item,
+                category=line.category,
+                name=line.item,
+                unit=line.unit,
+                quantity=line.quantity,
+                amount=line.amount,
+            ).save()
+    project._change_reason = item._change_reason = reason
+    project_save(
+        project=project,
+        acting_user=acting_user,
+        lines=lines,
+        removed_lines=removed,
+        baseline_change=True,
+    )
+    if change.kind == ChangeKind.VALUE:
+        funding_plan_save(
+            project=project,
+            amounts={source: Decimal(new[field]) for source, field in SOURCE_FIELDS.items()},
+            acting_user=acting_user,
+            baseline_change=True,
+        )
+    validated_save(item, acting_user=acting_user)

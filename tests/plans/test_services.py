@@ -1,0 +1,395 @@
+"""Plans: the automatic flags, the review steps, the baseline and change requests."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from funding.choices import FundLevel
+from funding.models import Allocation, FundingPlanLine
+from funding.services import funding_plan_save
+from plans import selectors, services
+from plans.choices import ChangeKind, ChangeState, PlanAction, PlanKind, PlanState
+from plans.models import ChangeRequest, Plan, PlanEvent
+from projects.choices import Programme, ProjectCategory
+from projects.models import Project
+from projects.services import project_save
+from tests.factories import ProjectFactory, SchoolFactory
+from tests.plans.conftest import approve_all, make_item
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(review, item):
+    return [flag.code for flag in review.items[item.pk]]
+
+
+def test_a_good_plan_has_no_flags(plan):
+    review = selectors.plan_review(plan)
+    assert review.blocking == 0 and review.warnings == 0
+
+
+def test_forbidden_content_and_ineligible_school_are_flagged_in_chinese(
+    plan, users, kindergarten, tree
+):
+    office = make_item(
+        plan,
+        users.gaizhou,
+        school=tree.schools["210881"],
+        code="GZ-9",
+        name="综合办公楼新建",
+        construction_kind="teaching",
+    )
+    nursery = make_item(plan, users.gaizhou, school=kindergarten, code="GZ-10", name="食堂改造")
+    review = selectors.plan_review(plan)
+    assert codes(review, office) == ["forbidden"]
+    assert codes(review, nursery) == ["ineligible_school"]
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        review = selectors.plan_review(plan)
+        assert "办公楼" in review.items[office.pk][0].message
+        assert "不得列入项目规划" in review.items[office.pk][0].message
+        assert "盖州市实验幼儿园" in review.items[nursery.pk][0].message
+    assert review.blocking == 2
+
+
+def test_each_rule_is_flagged_on_its_project(plan, users, tree, settings):
+    settings.GAIBO_PLAN_AREA_PER_PUPIL = Decimal("2")
+    school = tree.schools["210881"]
+    private = SchoolFactory(county=tree.gaizhou, is_public=False)
+    outside_layout = SchoolFactory(county=tree.gaizhou, in_layout_plan=False)
+    twice = make_item(plan, users.gaizhou, school=school, code="GZ-11")  # another dormitory
+    spread = make_item(
+        plan,
+        users.gaizhou,
+        school=school,
+        code="GZ-12",
+        name="多媒体设备",
+        category=ProjectCategory.IT,
+        planned_amount=Decimal("100000.00"),
+        plan_year=2023,
+        end_year=2024,
+    )
+    late = make_item(plan, users.gaizhou, school=private, code="GZ-13", end_year=2026)
+    unfunded = make_item(
+        plan, users.gaizhou, school=outside_layout, code="GZ-14", fund_central=0, fund_county=0
+    )
+    short = make_item(
+        plan,
+        users.gaizhou,
+        school=school,
+        code="GZ-15",
+        name="图书",
+        category="equipment",
+        planned_amount=Decimal("90000.00"),
+        fund_central=Decimal("10000"),
+        fund_county=0,
+    )
+    review = selectors.plan_review(plan)
+    assert "planned_twice" in codes(review, twice)
+    assert "beyond_year" in codes(review, spread)
+    assert {"after_programme", "ineligible_school"} <= set(codes(review, late))
+    assert {"no_funding", "ineligible_school"} <= set(codes(review, unfunded))
+    assert "funding_mismatch" in codes(review, short)
+    # 1,200 m² for 450 pupils is 2.7 m² per pupil, above 2.
+    assert "over_standard" in codes(review, twice)
+
+
+def test_funded_by_another_programme_and_over_allocation_are_warnings(plan, users, tree):
+    school = tree.schools["210881"]
+    ProjectFactory(
+        school=school,
+        programme=Programme.COMPREHENSIVE,
+        plan_year=2016,
+        construction_kind="dormitory",
+        name="学生宿舍",
+    )
+    Allocation.objects.create(
+        source=FundLevel.CENTRAL,
+        document_number="辽财〔2021〕1号",
+        issued_on="2021-05-01",
+        year=2021,
+        recipient=tree.gaizhou,
+        amount=Decimal("1000000.00"),
+    )
+    review = selectors.plan_review(plan)
+    dormitory = plan.items.get(code="GZ-2022-01")
+    assert codes(review, dormitory) == ["funded_before"]
+    assert [flag.code for flag in review.plan] == ["over_allocation"]
+    assert review.blocking == 0 and review.warnings == 2
+    # Warnings do not stop the county from submitting.
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+
+
+def test_an_annual_plan_repeats_the_five_year_plans_projects_without_a_flag(plan, users, tree):
+    annual = services.plan_create(
+        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2022, title="2022年度计划"),
+        acting_user=users.gaizhou,
+    )
+    same = make_item(annual, users.gaizhou, school=tree.schools["210881"])
+    assert codes(selectors.plan_review(annual), same) == []
+    other = make_item(annual, users.gaizhou, school=tree.schools["210881"], code="GZ-2022-99")
+    review = selectors.plan_review(annual)
+    assert codes(review, other) == ["planned_twice"]
+
+
+def test_blocking_flags_stop_the_submission_and_change_nothing(plan, users, kindergarten):
+    make_item(plan, users.gaizhou, school=kindergarten, code="GZ-10", name="食堂")
+    with pytest.raises(ValidationError, match="1个问题须先整改"):
+        services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.DRAFT
+    assert not PlanEvent.objects.exists()
+
+
+def test_an_item_outside_the_plans_years_or_county_is_refused(plan, users, tree):
+    with pytest.raises(ValidationError) as error:
+        make_item(plan, users.gaizhou, school=tree.schools["210881"], code="X", plan_year=2020)
+    assert "plan_year" in error.value.error_dict
+    with pytest.raises(ValidationError) as error:
+        make_item(plan, users.gaizhou, school=tree.schools["210882"], code="Y")
+    assert "school" in error.value.error_dict
+    assert plan.items.count() == 2
+
+
+def test_only_the_county_compiles_and_other_counties_cannot_see_it(plan, users, tree):
+    with pytest.raises(PermissionDenied):
+        make_item(plan, users.dashiqiao, school=tree.schools["210881"], code="Z")
+    with pytest.raises(PermissionDenied):
+        make_item(plan, users.city, school=tree.schools["210881"], code="Z")
+    with pytest.raises(PermissionDenied):
+        services.plan_submit(plan=plan, acting_user=users.dashiqiao)
+    assert not Plan.objects.visible_to(users.dashiqiao).exists()
+
+
+def test_the_review_journey_records_every_step(plan, users):
+    item = plan.items.get(code="GZ-2022-01")
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    with pytest.raises(ValidationError):
+        make_item(plan, users.gaizhou, school=item.school, code="LATE")
+    with pytest.raises(PermissionDenied):
+        services.plan_approve(plan=plan, acting_user=users.city)
+    with pytest.raises(ValidationError):
+        services.plan_return(plan=plan, acting_user=users.city, comments={})
+    services.plan_return(plan=plan, acting_user=users.city, comments={item.pk: "面积偏大,请核减。"})
+    assert selectors.comments_by_item(plan)[item.pk][0][1] == "面积偏大,请核减。"
+    item.planned_area = Decimal("1000.00")
+    services.plan_item_save(item=item, acting_user=users.gaizhou)
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    services.plan_city_approve(plan=plan, acting_user=users.city)
+    with pytest.raises(PermissionDenied):
+        services.plan_approve(plan=plan, acting_user=users.gaizhou)
+    services.plan_approve(plan=plan, acting_user=users.province)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.APPROVED
+    steps = [(e.action, e.actor.username) for e in plan.events.all()]
+    assert steps == [
+        (PlanAction.SUBMIT, "gaizhou"),
+        (PlanAction.RETURN, "yingkou"),
+        (PlanAction.SUBMIT, "gaizhou"),
+        (PlanAction.CITY_APPROVE, "yingkou"),
+        (PlanAction.APPROVE, "liaoning"),
+    ]
+
+
+def test_approval_makes_the_projects_with_their_funding_plan(plan, users):
+    approve_all(plan, users)
+    project = Project.objects.get(code="GZ-2022-01")
+    assert project.programme == Programme.CAPACITY
+    assert project.planned_area == Decimal("1200.00")
+    assert project.planned_amount == Decimal("3600000.00")
+    assert dict(project.funding_plan.values_list("source", "amount")) == {
+        FundLevel.CENTRAL: Decimal("1800000.00"),
+        FundLevel.COUNTY: Decimal("1800000.00"),
+    }
+    assert plan.items.get(code="GZ-2022-01").project == project
+    assert selectors.is_baselined(project.pk)
+
+
+@pytest.fixture
+def approved(plan, users):
+    approve_all(plan, users)
+    return Project.objects.get(code="GZ-2022-01")
+
+
+def test_an_approved_projects_baseline_is_refused_outside_a_change_request(approved, users):
+    approved.planned_amount = Decimal("4000000.00")
+    with pytest.raises(ValidationError) as error:
+        project_save(project=approved, acting_user=users.gaizhou)
+    assert "planned_amount" in error.value.error_dict
+    with pytest.raises(ValidationError):
+        funding_plan_save(
+            project=approved, amounts={FundLevel.CENTRAL: Decimal(1)}, acting_user=users.gaizhou
+        )
+    approved.refresh_from_db()
+    assert approved.planned_amount == Decimal("3600000.00")
+    # Facts outside the baseline still change on the project's page.
+    approved.contractor = "营口建工集团有限公司"
+    project_save(project=approved, acting_user=users.gaizhou)
+
+
+def test_a_value_change_request_approved_changes_project_funding_and_history(approved, users):
+    change = services.change_request_create(
+        project=approved,
+        kind=ChangeKind.VALUE,
+        new_values={
+            "planned_amount": "4000000",
+            "fund_central": "2200000",
+            "fund_county": "1800000",
+        },
+        reason="钢材涨价",
+        acting_user=users.gaizhou,
+    )
+    assert change.old_values["planned_amount"] == "3600000.00"
+    assert change.new_values["planned_amount"] == "4000000.00"
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    approved.refresh_from_db()
+    assert approved.planned_amount == Decimal("4000000.00")
+    assert FundingPlanLine.objects.get(
+        project=approved, source=FundLevel.CENTRAL
+    ).amount == Decimal("2200000.00")
+    record = approved.history.first()
+    assert record.history_user == users.city
+    assert "钢材涨价" in record.history_change_reason
+    assert record.prev_record.planned_amount == Decimal("3600000.00")
+    change.refresh_from_db()
+    assert change.state == ChangeState.APPROVED and change.decided_by == users.city
+
+
+def test_a_change_request_whose_sources_do_not_add_up_is_refused(approved, users):
+    with pytest.raises(ValidationError, match="与调整后投资400.00万元不符"):
+        services.change_request_create(
+            project=approved,
+            kind=ChangeKind.VALUE,
+            new_values={"planned_amount": "4000000", "fund_central": "100"},
+            reason="涨价",
+            acting_user=users.gaizhou,
+        )
+    assert not ChangeRequest.objects.exists()
+
+
+def test_duration_and_scope_changes_and_a_refusal(approved, users):
+    duration = services.change_request_create(
+        project=approved,
+        kind=ChangeKind.DURATION,
+        new_values={"plan_year": 2023, "end_year": 2024},
+        reason="征地延迟",
+        acting_user=users.gaizhou,
+    )
+    with pytest.raises(ValidationError):
+        services.change_request_create(
+            project=approved,
+            kind=ChangeKind.SCOPE,
+            new_values={"planned_area": "1100", "content": ""},
+            reason="x",
+            acting_user=users.gaizhou,
+        )
+    with pytest.raises(ValidationError):
+        services.change_request_decide(change=duration, approve=False, acting_user=users.city)
+    services.change_request_decide(
+        change=duration, approve=False, note="理由不充分", acting_user=users.city
+    )
+    approved.refresh_from_db()
+    assert approved.plan_year == 2022
+    scope = services.change_request_create(
+        project=approved,
+        kind=ChangeKind.SCOPE,
+        new_values={"planned_area": "1100", "content": "四层砖混"},
+        reason="核减面积",
+        acting_user=users.gaizhou,
+    )
+    with pytest.raises(PermissionDenied):
+        services.change_request_decide(change=scope, approve=True, acting_user=users.gaizhou)
+    services.change_request_decide(change=scope, approve=True, acting_user=users.city)
+    approved.refresh_from_db()
+    assert approved.planned_area == Decimal("1100.00") and approved.content == "四层砖混"
+    states = set(ChangeRequest.objects.values_list("state", flat=True))
+    assert states == {ChangeState.APPROVED, ChangeState.REFUSED}
+
+
+def test_a_second_pending_change_request_is_refused_by_the_database(approved, users):
+    change = services.change_request_create(
+        project=approved,
+        kind=ChangeKind.DURATION,
+        new_values={"plan_year": 2022, "end_year": 2023},
+        reason="征地延迟",
+        acting_user=users.gaizhou,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChangeRequest.objects.create(
+            project=approved,
+            item=change.item,
+            kind=ChangeKind.SCOPE,
+            reason="again",
+            requested_by=users.gaizhou,
+        )
+
+
+def test_the_public_list_holds_only_approved_projects(plan, users, tree):
+    assert list(selectors.public_projects()) == []
+    approve_all(plan, users)
+    rows = list(selectors.public_projects())
+    assert [row["code"] for row in rows] == ["GZ-2022-01", "GZ-2023-01"]
+    assert list(selectors.public_projects(county_code="210882")) == []
+    assert len(list(selectors.public_projects(school="实验小学"))) == 2
+
+
+def test_an_annual_plan_confirms_the_approved_projects_or_is_refused(approved, users, tree):
+    annual = services.plan_create(
+        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2022, title="2022年度计划"),
+        acting_user=users.gaizhou,
+    )
+    same = make_item(annual, users.gaizhou, school=tree.schools["210881"])
+    approve_all(annual, users)
+    same.refresh_from_db()
+    assert same.project == approved
+    assert Project.objects.filter(code=approved.code).count() == 1
+
+    other_year = services.plan_create(
+        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2023, title="2023年度计划"),
+        acting_user=users.gaizhou,
+    )
+    make_item(other_year, users.gaizhou, school=tree.schools["210881"], plan_year=2023)
+    services.plan_submit(plan=other_year, acting_user=users.gaizhou)
+    services.plan_city_approve(plan=other_year, acting_user=users.city)
+    with pytest.raises(ValidationError, match="项目调整申请"):
+        services.plan_approve(plan=other_year, acting_user=users.province)
+    approved.refresh_from_db()
+    assert approved.plan_year == 2022
+
+
+def test_a_scope_change_changes_the_equipment_lines_with_their_history(plan, users):
+    approve_all(plan, users)
+    project = Project.objects.get(code="GZ-2023-01")
+    assert not project.equipment_lines.exists()
+    bad = {"category": "books", "item": "图书", "unit": "set", "quantity": 10, "amount": 1}
+    with pytest.raises(ValidationError):
+        services.change_request_create(
+            project=project,
+            kind=ChangeKind.SCOPE,
+            new_values={"content": "", "lines": [bad]},
+            reason="补充明细",
+            acting_user=users.gaizhou,
+        )
+    line = {
+        "category": "computers",
+        "item": "学生计算机",
+        "unit": "set",
+        "quantity": Decimal("50"),
+        "amount": Decimal("500000"),
+    }
+    change = services.change_request_create(
+        project=project,
+        kind=ChangeKind.SCOPE,
+        new_values={"content": "计算机教室一间", "lines": [line]},
+        reason="补充设备明细",
+        acting_user=users.gaizhou,
+    )
+    assert change.old_values["lines"] == []
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    saved = project.equipment_lines.get()
+    assert (saved.item, saved.quantity, saved.amount) == ("学生计算机", 50, Decimal("500000.00"))
+    assert change.item.lines.get().name == "学生计算机"
+    assert saved.history.get().history_user == users.city
