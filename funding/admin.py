@@ -3,10 +3,12 @@ from django.contrib import admin
 from funding import services
 from funding.models import Allocation, Arrival, FundingPlanLine, Payment
 from gaibo.admin import ScopedAdmin
+from gaibo.forms import VersionedForm
 
 
 @admin.register(Allocation)
 class AllocationAdmin(ScopedAdmin):
+    form = VersionedForm
     edit_capability = "can_record_allocations"
     list_display = ("document_number", "issued_on", "year", "source", "recipient", "amount")
     list_filter = ("source", "year", ("recipient", admin.RelatedOnlyFieldListFilter))
@@ -27,6 +29,7 @@ class FundingPlanLineAdmin(ScopedAdmin):
 
 @admin.register(Arrival)
 class ArrivalAdmin(ScopedAdmin):
+    form = VersionedForm
     edit_capability = "can_record_payments"
     list_display = ("arrived_on", "allocation", "project", "amount")
     list_filter = ("allocation__source",)
@@ -36,9 +39,17 @@ class ArrivalAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         services.arrival_save(arrival=obj, acting_user=request.user)
 
+    def delete_model(self, request, obj):
+        services.fund_record_delete(record=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.fund_record_delete(record=obj, acting_user=request.user)
+
 
 @admin.register(Payment)
 class PaymentAdmin(ScopedAdmin):
+    form = VersionedForm
     edit_capability = "can_record_payments"
     list_display = ("paid_on", "project", "source", "payee", "voucher_number", "amount")
     list_filter = ("source",)
@@ -47,3 +58,10 @@ class PaymentAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         services.payment_save(payment=obj, acting_user=request.user)
+
+    def delete_model(self, request, obj):
+        services.fund_record_delete(record=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.fund_record_delete(record=obj, acting_user=request.user)

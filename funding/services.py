@@ -1,7 +1,7 @@
 """Writes of money records. Each rule is checked here, under a row lock, so that two users
 racing past a limit cannot both commit; every change is kept in the history."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from funding.models import Allocation, Arrival, FundingPlanLine, FundTotals, Payment
 from gaibo.money import ZERO, wan_text
-from gaibo.services import validated_save
+from gaibo.services import recorded_delete, validated_save
 from plans.selectors import is_baselined
 from projects.models import District, Project
 
@@ -45,8 +45,14 @@ def allocation_save(*, allocation: Allocation, acting_user, reason: str = "") ->
     if not District.objects.visible_to(acting_user).filter(pk=allocation.recipient_id).exists():
         raise ValidationError({"recipient": _("This district is outside your district.")})
     _not_in_future(allocation.issued_on, "issued_on")
+    source_before = None
     if allocation.pk:
-        Allocation.objects.select_for_update().get(pk=allocation.pk)  # hold the row while checking
+        # Its arrivals count in their county's fund totals by the tranche's source: that
+        # county first (see lock_counties), then the row, held while checking.
+        stored = Allocation.objects.filter(pk=allocation.pk).values("recipient", "source").get()
+        lock_counties([stored["recipient"]])
+        source_before = stored["source"]
+        Allocation.objects.select_for_update().get(pk=allocation.pk)
         already_used = _total(allocation.splits.all()) + _total(allocation.arrivals.all())
         if allocation.amount is not None and allocation.amount < already_used:
             raise ValidationError(
@@ -78,7 +84,10 @@ def allocation_save(*, allocation: Allocation, acting_user, reason: str = "") ->
                     % {"document": parent.document_number, "left": wan_text(left)}
                 }
             )
-    return _save(allocation, acting_user=acting_user, reason=reason)
+    allocation = _save(allocation, acting_user=acting_user, reason=reason)
+    if source_before is not None and source_before != allocation.source:
+        fund_totals_refresh(_fund_cells(allocation.arrivals.all(), "arrived_on"))
+    return allocation
 
 
 @transaction.atomic
@@ -86,6 +95,7 @@ def arrival_save(*, arrival: Arrival, acting_user, reason: str = "") -> Arrival:
     """Record funds of a tranche arriving for a project, never more than the tranche has left."""
     if not acting_user.can_record_payments:
         raise PermissionDenied(_("Your role cannot record arrivals or payments."))
+    lock_counties(_county_of_project(arrival.project_id))
     project = _visible_project(arrival.project_id, acting_user, lock=True)
     _not_in_future(arrival.arrived_on, "arrived_on")
     allocation = Allocation.objects.select_for_update().get(pk=arrival.allocation_id)
@@ -120,6 +130,7 @@ def payment_save(*, payment: Payment, acting_user, reason: str = "") -> Payment:
     """
     if not acting_user.can_record_payments:
         raise PermissionDenied(_("Your role cannot record arrivals or payments."))
+    lock_counties(_county_of_project(payment.project_id))
     project = _visible_project(payment.project_id, acting_user, lock=True)
     _not_in_future(payment.paid_on, "paid_on")
     _not_in_future(payment.approved_on, "approved_on")
@@ -221,6 +232,31 @@ def _check_paid_within_arrived(project, source, *, exclude_arrival) -> None:
         )
 
 
+@transaction.atomic
+def fund_record_delete(*, record: Arrival | Payment, acting_user) -> None:
+    """Delete an arrival or a payment (the admin's delete), its fund totals following."""
+    lock_counties(_county_of_project(record.project_id))
+    date_field = "arrived_on" if isinstance(record, Arrival) else "paid_on"
+    cells = _fund_cells(type(record).objects.filter(pk=record.pk), date_field)
+    recorded_delete(record, acting_user=acting_user)
+    fund_totals_refresh(cells)
+
+
+def lock_counties(county_ids) -> None:
+    """Lock the counties' rows, in order, before anything else of a write that changes their
+    fund totals: every such write takes its counties first and its projects after, so two
+    writers never wait on each other in opposite orders. FOR NO KEY UPDATE: rows that merely
+    refer to a county (new schools, reports) are not held up."""
+    ids = sorted({county_id for county_id in county_ids if county_id is not None})
+    if ids:
+        rows = District.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+        list(rows.values_list("pk", flat=True))
+
+
+def _county_of_project(project_id) -> list:
+    return list(Project.objects.filter(pk=project_id).values_list("school__county", flat=True))
+
+
 def fund_cells(projects) -> set[tuple]:
     """The (county, month) of the fund totals counting some projects' arrivals and payments:
     to refresh when those projects move to another county or programme."""
@@ -231,45 +267,54 @@ def fund_cells(projects) -> set[tuple]:
 
 def _fund_cells(records, date_field: str) -> set[tuple]:
     """The (county, month) of some arrivals or payments: the fund totals they count in."""
-    return set(
-        records.annotate(month=TruncMonth(date_field))
+    return {
+        (county, _as_date(month))
+        for county, month in records.annotate(month=TruncMonth(date_field))
         .values_list("project__school__county", "month")
         .order_by()
-    )
+    }
 
 
+FUND_RECORDS = (
+    (Arrival, "arrived_on", "allocation__source", 0),
+    (Payment, "paid_on", "source", 1),
+)
+
+
+@transaction.atomic
 def fund_totals_refresh(cells=None) -> None:
     """Sum the arrivals and payments again into the fund totals (see FundTotals): of the given
     (county, month) pairs (month None: all the county's months), or of everything. The
-    counties' rows are locked first, so that two writers in one county sum one after the
-    other and neither total misses the other's record."""
-    counties = Q()
+    counties are locked first (`lock_counties`), so that two writers in one county sum one
+    after the other and neither total misses the other's record."""
     if cells is not None:
         cells = {(county, month and _as_date(month)) for county, month in cells}
         if not cells:
             return
-        counties_to_lock = District.objects.filter(pk__in={county for county, _m in cells})
-        list(counties_to_lock.select_for_update().order_by("pk").values_list("pk"))
-        for county, month in cells:
-            counties |= Q(county=county, month=month) if month else Q(county=county)
-    FundTotals.objects.filter(counties).delete()
+        lock_counties(county for county, _month in cells)
+    totals = FundTotals.objects.all()
+    if cells is not None:
+        totals = totals.filter(_cells_condition(cells, "county", "month"))
+    totals.delete()
     sums = {}
-    for model, date_field, source_field, slot in (
-        (Arrival, "arrived_on", "allocation__source", 0),
-        (Payment, "paid_on", "source", 1),
-    ):
-        records = model.objects.annotate(
-            county=F("project__school__county"), month=TruncMonth(date_field)
-        )
+    for model, date_field, source_field, slot in FUND_RECORDS:
+        records = model.objects.all()
         if cells is not None:
-            records = records.filter(counties)
+            records = records.filter(
+                _cells_condition(cells, "project__school__county", date_field, dates=True)
+            )
         grouped = (
-            records.values("county", "project__programme", "month", fund_source=F(source_field))
+            records.values(
+                county=F("project__school__county"),
+                fund_programme=F("project__programme"),
+                fund_source=F(source_field),
+                month=TruncMonth(date_field),
+            )
             .annotate(total=Sum("amount"))
             .order_by()
         )
         for row in grouped:
-            key = (row["county"], row["project__programme"], row["fund_source"], row["month"])
+            key = (row["county"], row["fund_programme"], row["fund_source"], row["month"])
             sums.setdefault(key, [ZERO, ZERO])[slot] = row["total"]
     FundTotals.objects.bulk_create(
         FundTotals(
@@ -282,6 +327,21 @@ def fund_totals_refresh(cells=None) -> None:
         )
         for (county, programme, source, month), (arrived, paid) in sums.items()
     )
+
+
+def _cells_condition(cells, county_field: str, month_field: str, *, dates=False) -> Q:
+    """Rows of the given (county, month) pairs; with `dates`, month_field is a day within the
+    month (a range the indexes can use)."""
+    condition = Q()
+    for county, month in cells:
+        cell = Q(**{county_field: county})
+        if month and dates:
+            after = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+            cell &= Q(**{f"{month_field}__gte": month, f"{month_field}__lt": after})
+        elif month:
+            cell &= Q(**{month_field: month})
+        condition |= cell
+    return condition
 
 
 def _as_date(value) -> date:

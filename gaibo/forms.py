@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gaibo.money import CENT, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, YUAN_PER_WAN
+from gaibo.versions import stale_message
 
 
 class WanYuanField(forms.DecimalField):
@@ -68,14 +69,31 @@ class VersionedForm(forms.ModelForm):
     the version of the record the user loaded, and the save refuses when the record changed
     since."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.initial.setdefault("version", self.instance.version)
+        self.initial.setdefault("loaded_version", self.instance.version)
+        # Editing an existing record: a form sent without the version it was opened at is
+        # refused (a page of an older release, or a hand-made request), never saved blindly.
+        self.fields["loaded_version"].required = bool(self.instance.pk)
+        self.fields["loaded_version"].error_messages["required"] = _(
+            "This page is out of date: reload it and make your changes again."
+        )
+
+    def clean(self):
+        """Tell at once when the record changed since the page was opened (the save checks
+        it again under a lock, for two saves at the same moment)."""
+        cleaned = super().clean()
+        loaded = cleaned.get("loaded_version")
+        if loaded and self.instance.pk and not self.has_error("loaded_version"):
+            current = type(self.instance)._default_manager.filter(pk=self.instance.pk)
+            if current.values_list("version", flat=True).first() != loaded:
+                self.add_error(None, stale_message(self.instance))
+        return cleaned
 
     def _post_clean(self):
-        loaded = self.cleaned_data.get("version")
+        loaded = self.cleaned_data.get("loaded_version")
         if loaded and self.instance.pk:
             self.instance.version = loaded
         super()._post_clean()

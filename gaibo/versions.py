@@ -28,16 +28,26 @@ def refuse_if_changed(instance: models.Model, loaded_version: int) -> int:
     model = type(instance)
     current = model._default_manager.select_for_update().filter(pk=instance.pk)
     version = current.values_list("version", flat=True).first()
-    if version is None or version == loaded_version:
-        return version if version is not None else loaded_version
-    raise ValidationError(stale_message(instance), code="stale")
+    if version is None:
+        raise ValidationError(
+            _("Somebody deleted this after you opened the page; nothing was saved."),
+            code="deleted",
+        )
+    if version != loaded_version:
+        raise ValidationError(stale_message(instance), code="stale")
+    return version
 
 
 def stale_message(instance: models.Model) -> str:
     """Who saved the record last, and when: from its change history."""
     latest = instance.history.order_by("-history_date").first()
     who = (latest.history_user if latest else None) or "—"
-    when = timezone.localtime(latest.history_date).strftime("%H:%M") if latest else "—"
+    when = "—"
+    if latest:
+        moment = timezone.localtime(latest.history_date)
+        when = moment.strftime(
+            "%H:%M" if moment.date() == timezone.localdate() else "%Y-%m-%d %H:%M"
+        )
     return _(
         "%(user)s saved this at %(time)s, after you opened the page; your changes were not "
         "saved. Reload the page to see theirs, then make your changes again."

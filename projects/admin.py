@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from gaibo.admin import EverythingAdmin, ScopedAdmin
+from gaibo.forms import VersionedForm
 from projects import services
 from projects.models import District, EquipmentLine, Project, School
 
@@ -48,6 +49,7 @@ class EquipmentLineInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(ScopedAdmin):
+    form = VersionedForm
     list_display = (
         "code",
         "name",

@@ -36,8 +36,13 @@ def school_save(*, school: School, acting_user) -> School:
         raise ValidationError({"county": _("This county is outside your district.")})
     if school.pk and not School.objects.visible_to(acting_user).filter(pk=school.pk).exists():
         raise PermissionDenied(_("This school is outside your district."))
-    moved = school.pk and not School.objects.filter(pk=school.pk, county=school.county_id).exists()
-    before = funding_services.fund_cells(Project.objects.filter(school=school.pk)) if moved else ()
+    stored = School.objects.filter(pk=school.pk).values_list("county", flat=True).first()
+    moved = school.pk and stored != school.county_id
+    before = ()
+    if moved:
+        # The money of its projects moves county: both counties first (see lock_counties).
+        funding_services.lock_counties([stored, school.county_id])
+        before = funding_services.fund_cells(Project.objects.filter(school=school.pk))
     school = validated_save(school, acting_user=acting_user)
     if moved:
         _refresh_fund_totals(before, Project.objects.filter(school=school))
@@ -74,13 +79,14 @@ def project_save(
     if problems:
         raise ValidationError({"school": problems})
     project.status = project.status_from_dates()
-    moved = (
-        project.pk
-        and not Project.objects.filter(
-            pk=project.pk, school__county=project.school.county_id, programme=project.programme
-        ).exists()
-    )
-    before = funding_services.fund_cells(Project.objects.filter(pk=project.pk)) if moved else ()
+    stored = Project.objects.filter(pk=project.pk).values_list("school__county", "programme")
+    stored = stored.first()
+    moved = project.pk and stored != (project.school.county_id, project.programme)
+    before = ()
+    if moved:
+        # Its money moves county or programme: the counties first (see lock_counties).
+        funding_services.lock_counties([stored[0], project.school.county_id])
+        before = funding_services.fund_cells(Project.objects.filter(pk=project.pk))
     validated_save(project, acting_user=acting_user)
     if moved:
         _refresh_fund_totals(before, Project.objects.filter(pk=project.pk))

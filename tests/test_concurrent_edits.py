@@ -34,14 +34,16 @@ def test_the_second_of_two_project_edits_is_told_and_loses_nothing(
 ):
     project = tree.projects["210881"]
     url = reverse("projects:project_update", args=[project.pk])
-    loaded = signed_in(client, users.gaizhou).get(url).context["form"]["version"].value()
+    loaded = signed_in(client, users.gaizhou).get(url).context["form"]["loaded_version"].value()
 
     # The colleague saves first, from the same version.
     other = client.__class__()
     signed_in(other, colleague).post(
-        url, project_form_data(project, version=loaded, contractor="盖州建工")
+        url, project_form_data(project, loaded_version=loaded, contractor="盖州建工")
     )
-    response = client.post(url, project_form_data(project, version=loaded, contractor="营口建工"))
+    response = client.post(
+        url, project_form_data(project, loaded_version=loaded, contractor="营口建工")
+    )
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -52,8 +54,10 @@ def test_the_second_of_two_project_edits_is_told_and_loses_nothing(
     assert project.history.filter(contractor="营口建工").count() == 0
 
     # Reloaded, the page carries the new version and the save goes through.
-    fresh = client.get(url).context["form"]["version"].value()
-    response = client.post(url, project_form_data(project, version=fresh, contractor="营口建工"))
+    fresh = client.get(url).context["form"]["loaded_version"].value()
+    response = client.post(
+        url, project_form_data(project, loaded_version=fresh, contractor="营口建工")
+    )
     assert response.status_code == 302
     project.refresh_from_db()
     assert (project.contractor, project.version) == ("营口建工", loaded + 2)
@@ -72,7 +76,7 @@ def test_the_second_of_two_payment_corrections_is_told(client, money, users):  #
         "voucher_number": payment.voucher_number,
         "approved_by": payment.approved_by,
         "approved_on": "2022-05-08",
-        "version": payment.version,
+        "loaded_version": payment.version,
     }
     signed_in(client, users.gaizhou_finance)
     first = client.post(url, {**fields, "amount": "45", "reason": "发票金额录错"})
@@ -157,3 +161,49 @@ def test_two_corrections_of_one_payment_at_the_same_moment(money, users):  # noq
     kept = next(outcome for outcome in outcomes if outcome != "refused")
     payment.refresh_from_db()
     assert (payment.amount, payment.version) == (kept, 2)
+
+
+@pytest.mark.django_db
+def test_an_edit_sent_without_its_version_is_refused(client, money, users):  # noqa: F811
+    payment = funding_services.payment_save(
+        payment=a_payment(money.project), acting_user=users.gaizhou_finance
+    )
+    response = signed_in(client, users.gaizhou_finance).post(
+        reverse("funding:payment_correct", args=[payment.pk]),
+        {
+            "source": payment.source,
+            "payee": payment.payee,
+            "amount": "40",
+            "paid_on": "2022-05-10",
+            "voucher_number": payment.voucher_number,
+            "approved_by": payment.approved_by,
+            "approved_on": "2022-05-08",
+            "reason": "发票金额录错",
+        },
+    )
+    assert response.status_code == 200 and "页面已过期" in response.content.decode()
+    payment.refresh_from_db()
+    assert payment.amount == Decimal("500000.00")
+
+
+@pytest.mark.django_db
+def test_the_admin_form_is_told_too(rf, tree, users):
+    from django.contrib import admin
+
+    project = Project.objects.get(pk=tree.projects["210881"].pk)
+    request = rf.get("/")
+    request.user = users.admin
+    form_class = admin.site._registry[Project].get_form(request, project)
+    opened = form_class(instance=project)
+    data = {
+        name: "" if value is None else value
+        for name, value in ((name, opened[name].value()) for name in opened.fields)
+        if value is not False
+    }
+    project_services.project_save(project=project, acting_user=users.gaizhou)  # version 2
+
+    form = form_class(
+        data={**data, "contractor": "营口建工"}, instance=Project.objects.get(pk=project.pk)
+    )
+    assert not form.is_valid()
+    assert "您打开页面后" in str(form.non_field_errors())

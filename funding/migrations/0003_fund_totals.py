@@ -7,12 +7,41 @@ from django.db import migrations, models
 
 
 def sum_existing_funds(apps, schema_editor):
-    """A database with arrivals and payments gets their totals. The service is called as it is
-    today: its queries read only the columns of this migration's time, and on an empty
-    database (a new installation) it writes nothing."""
-    from funding.services import fund_totals_refresh
+    """A database with arrivals and payments gets their totals, summed here with the models
+    as they are at this migration (funding.services.fund_totals_refresh does it afterwards)."""
+    import datetime
 
-    fund_totals_refresh()
+    from django.db.models import F, Sum
+    from django.db.models.functions import TruncMonth
+
+    FundTotals = apps.get_model("funding", "FundTotals")
+    sums = {}
+    for name, date_field, source_field, slot in (
+        ("Arrival", "arrived_on", "allocation__source", 0),
+        ("Payment", "paid_on", "source", 1),
+    ):
+        grouped = (
+            apps.get_model("funding", name)
+            .objects.values(
+                county=F("project__school__county"),
+                fund_programme=F("project__programme"),
+                fund_source=F(source_field),
+                month=TruncMonth(date_field),
+            )
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
+        for row in grouped:
+            month = row["month"]
+            month = month.date() if isinstance(month, datetime.datetime) else month
+            key = (row["county"], row["fund_programme"], row["fund_source"], month)
+            sums.setdefault(key, [0, 0])[slot] = row["total"]
+    FundTotals.objects.bulk_create(
+        FundTotals(
+            county_id=county, programme=programme, source=source, month=month, arrived=a, paid=p
+        )
+        for (county, programme, source, month), (a, p) in sums.items()
+    )
 
 
 class Migration(migrations.Migration):

@@ -2,16 +2,19 @@
 each county's totals by programme, source and month equal the records summed afresh."""
 
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.urls import reverse
 
 from funding import services
 from funding.choices import FundLevel
-from funding.models import Arrival, FundTotals, Payment
+from funding.models import Allocation, Arrival, FundTotals, Payment
 from projects import services as project_services
+from projects.models import School
 from tests.factories import ProjectFactory
 from tests.funding.conftest import CONTRACTOR, a_payment
 
@@ -93,6 +96,128 @@ def test_a_school_moved_to_another_county_takes_its_money_along(money, users, tr
 
     assert {county for county, *_rest in kept()} == {tree.dashiqiao.pk}
     assert kept() == summed_afresh()
+
+
+def test_a_tranche_whose_source_is_corrected_moves_its_arrivals_money(money, users):
+    tranche = Allocation.objects.get(pk=money.county_tranche.pk)
+    tranche.split_from = None  # a county tranche of its own, so that its source may change
+    tranche.source = FundLevel.CENTRAL
+    services.allocation_save(allocation=tranche, acting_user=users.city, reason="来源录错")
+
+    assert {source for _c, _p, source, _m in kept()} == {FundLevel.CENTRAL}
+    assert kept() == summed_afresh()
+
+
+def test_a_payment_deleted_in_the_admin_leaves_the_totals(client, money, users):
+    payment = services.payment_save(
+        payment=a_payment(money.project), acting_user=users.gaizhou_finance
+    )
+    client.force_login(users.admin)
+    response = client.post(
+        reverse("admin:funding_payment_delete", args=[payment.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302 and not Payment.objects.exists()
+    assert kept() == summed_afresh()
+    assert all(paid == ZERO for _arrived, paid in kept().values())
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_file_of_payments_and_a_clerks_payment_at_once_do_not_deadlock(money, users, tree):
+    # An import writes its rows in one transaction: project A, then project B. Meanwhile a
+    # clerk pays on project B. Counties are locked before projects, so one waits for the other.
+    other = ProjectFactory(school=tree.schools["210881"], contractor=CONTRACTOR)
+    services.arrival_save(
+        arrival=Arrival(
+            allocation=money.county_tranche,
+            project=other,
+            amount=Decimal("600000.00"),
+            arrived_on=date(2022, 4, 2),
+        ),
+        acting_user=users.gaizhou_finance,
+    )
+    started = threading.Event()
+    failures = []
+
+    def import_two_rows():
+        try:
+            with transaction.atomic():
+                services.payment_save(
+                    payment=a_payment(money.project, voucher_number="F-1"),
+                    acting_user=users.gaizhou_finance,
+                )
+                started.set()
+                time.sleep(1)
+                services.payment_save(
+                    payment=a_payment(other, voucher_number="F-2", amount=Decimal("100000.00")),
+                    acting_user=users.gaizhou_finance,
+                )
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    def clerk_pays():
+        try:
+            started.wait(timeout=10)
+            services.payment_save(
+                payment=a_payment(other, voucher_number="C-1", amount=Decimal("100000.00")),
+                acting_user=users.gaizhou_finance,
+            )
+        except Exception as error:  # noqa: BLE001
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=import_two_rows), threading.Thread(target=clerk_pays)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    assert Payment.objects.count() == 3
+    assert kept() == summed_afresh()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_project_moved_while_a_payment_is_recorded_counts_it_once(money, users, tree):
+    started = threading.Event()
+    failures = []
+
+    def pay():
+        try:
+            with transaction.atomic():
+                services.payment_save(
+                    payment=a_payment(money.project, paid_on=date(2022, 6, 2)),
+                    acting_user=users.gaizhou_finance,
+                )
+                started.set()
+                time.sleep(1)
+        except Exception as error:  # noqa: BLE001
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    def move():
+        try:
+            started.wait(timeout=10)
+            school = School.objects.get(pk=tree.schools["210881"].pk)
+            school.county = tree.dashiqiao
+            project_services.school_save(school=school, acting_user=users.city)
+        except Exception as error:  # noqa: BLE001
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=pay), threading.Thread(target=move)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    assert kept() == summed_afresh()
+    assert {county for county, *_rest in kept()} == {tree.dashiqiao.pk}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -190,6 +190,7 @@ def test_a_payment_is_corrected_with_a_reason_kept_in_the_history(client, money,
         "voucher_number": payment.voucher_number,
         "approved_by": payment.approved_by,
         "approved_on": "2022-05-08",
+        "loaded_version": payment.version,
     }
     response = client.post(url, fields)
     assert "更正原因" in response.content.decode() and response.status_code == 200
@@ -217,6 +218,7 @@ def test_an_arrival_is_corrected_with_a_reason(client, money, users):
             "amount": "180",
             "arrived_on": "2022-04-01",
             "reason": "银行回单为180万元",
+            "loaded_version": money.arrival.version,
         },
     )
     assert response.status_code == 302
@@ -248,6 +250,7 @@ def test_corrections_go_through_the_access_rules(client, money, users):
             "recipient": money.county_tranche.recipient_id,
             "amount": "150",  # below the 200 万元 that already arrived
             "reason": "文件更正",
+            "loaded_version": money.county_tranche.version,
         },
     )
     assert "该笔资金已分解或到位的金额超过此金额。" in response.content.decode()

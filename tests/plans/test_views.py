@@ -184,6 +184,7 @@ def test_the_edit_page_of_an_approved_project_keeps_its_baseline(client, plan, u
             "name": project.name,
             "planned_amount": "999",
             "contractor": "营口建工集团有限公司",
+            "loaded_version": project.version,
         },
     )
     assert response.status_code == 302

@@ -140,6 +140,8 @@ def project_form_data(project, **changes):
         "bid_price": "",
         "lines-TOTAL_FORMS": "0",
         "lines-INITIAL_FORMS": "0",
+        # The version the page was opened at (gaibo.versions).
+        "loaded_version": Project.objects.get(pk=project.pk).version if project.pk else 1,
     }
     data.update(changes)
     return data

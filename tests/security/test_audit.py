@@ -72,6 +72,7 @@ def test_a_correction_of_money_is_recorded_with_its_reason_and_old_value(client,
             "amount": "180",
             "arrived_on": "2024-04-01",
             "reason": "到账金额录入错误",
+            "loaded_version": Arrival.objects.get(pk=own.arrival.pk).version,
         },
     )
     assert response.status_code == 302, response.context["form"].errors
