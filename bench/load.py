@@ -8,8 +8,11 @@ by default; created and dropped): migrate, the 营口 demo, then the December 20
 each county opened for entry (the city grants each county an exception to the deadline), and
 the static files collected. gunicorn serves the app with production settings (GAIBO_DEBUG off)
 on 127.0.0.1 only; locust (bench/locustfile.py) runs headless against it: county bureaus
-entering and uploading their report, the city and province reading dashboards, JSON and
-exports. The run is bounded by --minutes; the exit status is 1 when any request failed.
+entering and uploading their report and editing projects, finance bureaus correcting
+payments, the city and province reading dashboards, JSON and exports. The run is bounded by
+--minutes (locust is stopped two minutes after); the exit status is 1 when any request
+failed. Stopped early (Ctrl-C, SIGTERM), it still stops the server and drops the database.
+The database must be on this machine unless --allow-remote-database is given.
 It prints locust's figures per request kind (count, failures, median, 95th and 99th
 percentile, max) and writes them to --csv when given.
 """
@@ -20,6 +23,7 @@ import datetime
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from common import prepare_database, start_django
 
@@ -45,15 +50,19 @@ def manage(*args, env):
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def open_reports() -> dict:
-    """Each demo county's December 2017 report, open for entry: {username: url}."""
+def prepare_targets() -> dict:
+    """What the users work on: each demo county's December 2017 report, opened for entry (the
+    city grants the county an exception to the deadline), and some of its projects and
+    payments."""
+    from funding.models import Payment
     from gaibo.models import User
-    from projects.models import District
+    from projects.choices import Programme
+    from projects.models import District, Project
     from reports import services
     from reports.models import DeadlineException
 
     city = User.objects.get(username="yingkou")
-    urls = {}
+    targets = {"reports": {}, "projects": {}, "payments": {}}
     for username, code in (("gaizhou", "210881"), ("dashiqiao", "210882")):
         county = District.objects.get(code=code)
         services.deadline_exception_grant(
@@ -73,8 +82,16 @@ def open_reports() -> dict:
             half=0,
             acting_user=User.objects.get(username=username),
         )
-        urls[username] = report.get_absolute_url()
-    return urls
+        targets["reports"][username] = report.get_absolute_url()
+        projects = Project.objects.filter(
+            school__county=county, programme=Programme.COMPREHENSIVE
+        ).order_by("code")
+        targets["projects"][username] = list(projects.values_list("pk", flat=True)[:10])
+        payments = Payment.objects.filter(project__school__county=county).order_by("pk")
+        targets["payments"][f"{username}_finance"] = list(
+            payments.values_list("pk", flat=True)[:10]
+        )
+    return targets
 
 
 def wait_for(url: str, seconds: float = 30) -> None:
@@ -100,12 +117,24 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--csv", help="also write locust's statistics to this file")
+    parser.add_argument(
+        "--allow-remote-database",
+        action="store_true",
+        help="accept a DATABASE_URL whose host is not this machine",
+    )
     options = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres", "pgsql")):
-        os.environ["DATABASE_URL"] = DEFAULT_URL
+        os.environ["DATABASE_URL"] = url = DEFAULT_URL
+    host = urlsplit(url).hostname or "localhost"
+    if host not in ("127.0.0.1", "localhost", "::1") and not options.allow_remote_database:
+        raise SystemExit(f"load: {host} is not this machine (--allow-remote-database to use it)")
+    # Stopped by `timeout` or CI (SIGTERM) as by Ctrl-C: the finally blocks below stop the
+    # server and drop the database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     description, cleanup = prepare_database("gaibo_load")
+    scratch = Path(tempfile.mkdtemp(prefix="gaibo-load-"))
     env = {
         **os.environ,
         "GAIBO_DEBUG": "0",
@@ -121,7 +150,7 @@ def main() -> int:
         manage("load_demo", env=env)
         manage("collectstatic", "--noinput", "-v", "0", env=env)
         start_django([])
-        report_urls = open_reports()
+        load_targets = prepare_targets()
         from django.db import connections
 
         connections.close_all()
@@ -156,7 +185,7 @@ def main() -> int:
             f"locust: {options.users} users for {options.minutes:g} min",
             flush=True,
         )
-        prefix = Path(tempfile.mkdtemp(prefix="gaibo-load-")) / "locust"
+        prefix = scratch / "locust"
         locust = subprocess.run(
             [
                 str(BIN / "locust"),
@@ -180,7 +209,8 @@ def main() -> int:
                 "WARNING",
             ],
             cwd=ROOT,
-            env={**os.environ, "LOAD_REPORT_URLS": json.dumps(report_urls)},
+            env={**os.environ, "LOAD_TARGETS": json.dumps(load_targets)},
+            timeout=options.minutes * 60 + 120,
         )
         stats = Path(f"{prefix}_stats.csv").read_text()
         failures = Path(f"{prefix}_failures.csv").read_text()
@@ -190,21 +220,36 @@ def main() -> int:
         failed = any(int(row["Failure Count"]) for row in csv.DictReader(io.StringIO(stats)))
         return 1 if failed or locust.returncode not in (0,) else 0
     finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-        if cleanup is not None:
-            cleanup()
+        try:
+            stop(server)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            if cleanup is not None:
+                cleanup()
+
+
+def stop(server) -> None:
+    """Stop gunicorn: politely, then for good."""
+    if server is None or server.poll() is not None:
+        return
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def print_figures(stats: str, failures: str) -> None:
     rows = list(csv.DictReader(io.StringIO(stats)))
-    header = f"{'request':<28} {'count':>7} {'failed':>6} {'median':>7} {'95%':>7} {'99%':>7}"
+    header = f"{'request':<34} {'count':>7} {'failed':>6} {'median':>7} {'95%':>7} {'99%':>7}"
     print(f"\n{header} {'max':>7}  (ms)")
     for row in rows:
         name = row["Name"] if row["Name"] != "Aggregated" else "all requests"
+        if row["Type"] == "TOLD":  # refused because somebody saved first, and told so
+            name = f"{name}: told"
         print(
-            f"{name:<28} {row['Request Count']:>7} {row['Failure Count']:>6} "
+            f"{name:<34} {row['Request Count']:>7} {row['Failure Count']:>6} "
             f"{row['50%']:>7} {row['95%']:>7} {row['99%']:>7} "
             f"{float(row['Max Response Time']):>7.0f}"
         )

@@ -1,21 +1,28 @@
-"""The load scenario of `make load` (bench/load.py starts the server and runs this): county
-bureaus entering their monthly report and uploading it, city users reading dashboards and
-downloading exports, all on the 营口 demo with an open December 2017 report per county.
+"""The load scenario of `make load` (bench/load.py starts the server and runs this), on the
+营口 demo with an open December 2017 report per county:
 
-Every response is checked: a status other than 200 (or the redirect a save answers with) and
-a page without what it should show are failures. A save refused because somebody else saved
-the same line first is the application doing its job (optimistic locking), not a failure.
+- county education bureaus enter their report on the page and by Excel (template downloaded,
+  a remark changed, uploaded, previewed and confirmed) and edit projects;
+- county finance bureaus correct payments (the money the city dashboards sum);
+- the city and the province read dashboards, JSON and exports.
+
+Every response is checked. A write must come back saved (the page says so) or refused
+because somebody saved the same record first, which the user is told: such refusals are
+counted apart, as "TOLD" rows, and are the application doing its job (optimistic locking);
+anything else, and any status but 200, is a failure.
 """
 
+import io
 import json
 import os
 import random
+import re
 from html.parser import HTMLParser
 
 from locust import HttpUser, between, task
 
 PASSWORD = "gaibo-demo"
-COUNTIES = {"gaizhou": "210881", "dashiqiao": "210882"}
+COUNTIES = ("210881", "210882")
 
 
 class FormFields(HTMLParser):
@@ -29,6 +36,8 @@ class FormFields(HTMLParser):
         attrs = dict(attrs)
         if tag == "form":
             self.forms.append({})
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.forms[-1][self._select] = attrs.get("value", "")
         elif not self.forms or "name" not in attrs or "disabled" in attrs:
             return
         elif tag == "input":
@@ -40,8 +49,6 @@ class FormFields(HTMLParser):
         elif tag == "select":
             self._select = attrs["name"]
             self.forms[-1].setdefault(self._select, "")
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.forms[-1][self._select] = attrs.get("value", "")
         elif tag == "textarea":
             self._textarea = attrs["name"]
             self.forms[-1][self._textarea] = ""
@@ -82,6 +89,27 @@ class Signed(HttpUser):
             if response.status_code != 302:
                 response.failure(f"login of {self.username} refused: {response.status_code}")
 
+    def saved_or_told(self, response, saved: str, name: str):
+        """A write is saved (the page says so) or refused because somebody saved the same
+        record first, which the user is told (counted apart, as "TOLD"); anything else fails."""
+        if response.status_code == 200 and STALE in response.text:
+            response.success()
+            self.told(name)
+        elif response.status_code == 200 and saved in response.text:
+            response.success()
+        else:
+            response.failure(f"neither saved nor told: status {response.status_code}")
+
+    def told(self, name: str):
+        self.environment.events.request.fire(
+            request_type="TOLD",
+            name=name,
+            response_time=0,
+            response_length=0,
+            exception=None,
+            context={},
+        )
+
     def check(self, response, *needles):
         missing = [needle for needle in needles if needle not in response.text]
         if response.status_code != 200:
@@ -92,15 +120,26 @@ class Signed(HttpUser):
             response.success()
 
 
+STALE = "在您打开页面后"  # "…saved this at …, after you opened the page" (gaibo.versions)
+STALE_PREVIEW = "预览之后数据已有变动"  # the figures changed after the preview
+
+
+def targets() -> dict:
+    """What bench/load.py prepared: each county user's report, payments and projects."""
+    return json.loads(os.environ["LOAD_TARGETS"])
+
+
 class County(Signed):
-    """A county education bureau entering and uploading its open monthly report."""
+    """A county education bureau entering its open monthly report (on the page and by Excel)
+    and editing its projects."""
 
     weight = 3
-    usernames = tuple(COUNTIES)
+    usernames = ("gaizhou", "dashiqiao")
 
     def on_start(self):
         super().on_start()
-        self.report_url = json.loads(os.environ["LOAD_REPORT_URLS"])[self.username]
+        self.report_url = targets()["reports"][self.username]
+        self.projects = targets()["projects"][self.username]
 
     @task(4)
     def enter_a_line(self):
@@ -111,15 +150,12 @@ class County(Signed):
         fields = next((form for form in forms_of(page.text) if "form-TOTAL_FORMS" in form), None)
         if fields is None:
             return
-        rows = int(fields["form-TOTAL_FORMS"])
-        row = random.randrange(rows)
+        row = random.randrange(int(fields["form-TOTAL_FORMS"]))
         fields[f"form-{row}-remark"] = f"{self.username} 负载测试 {random.randrange(10**6)}"
-        # Saved, or refused because somebody saved the line first (told, nothing lost): both
-        # answer with the entry page.
         with self.client.post(
             self.report_url, fields, name="report entry save", catch_response=True
         ) as response:
-            self.check(response, "form-TOTAL_FORMS")
+            self.saved_or_told(response, "已保存", "report entry save")
 
     @task(1)
     def upload_the_report(self):
@@ -135,16 +171,80 @@ class County(Signed):
         with self.client.post(
             import_url,
             {"csrfmiddlewaretoken": token},
-            files={"file": ("report.xlsx", sheet.content)},
+            files={"file": ("report.xlsx", with_a_remark_changed(sheet.content))},
             name="report import preview",
             catch_response=True,
+        ) as preview:
+            confirm = next((form for form in forms_of(preview.text) if "batch" in form), None)
+            if confirm is None:
+                problems = re.findall(r'class="error"[^>]*>([^<]{0,120})', preview.text)
+                preview.failure(f"the preview offers no confirmation: {problems[:2]}")
+                return
+            preview.success()
+        with self.client.post(
+            import_url, confirm, name="report import confirm", catch_response=True
         ) as response:
-            self.check(response, "report.xlsx")
+            if STALE_PREVIEW in response.text:
+                response.success()
+                self.told("report import confirm")
+            else:
+                self.saved_or_told(response, "已从 report.xlsx 导入", "report import confirm")
+
+    @task(1)
+    def edit_a_project(self):
+        url = f"/projects/{random.choice(self.projects)}/edit/"
+        with self.client.get(url, name="project edit page", catch_response=True) as page:
+            self.check(page, "loaded_version")
+        fields = next((form for form in forms_of(page.text) if "loaded_version" in form), None)
+        if fields is None:
+            return
+        fields["supervisor"] = f"负载测试监理{random.randrange(10**6)}"
+        with self.client.post(url, fields, name="project save", catch_response=True) as response:
+            self.saved_or_told(response, "已保存", "project save")
 
     @task(1)
     def list_projects(self):
         with self.client.get("/projects/", name="project list", catch_response=True) as page:
             self.check(page, "<table")
+
+
+class Finance(Signed):
+    """A county finance bureau correcting payments (which the city dashboards sum)."""
+
+    weight = 1
+    usernames = ("gaizhou_finance", "dashiqiao_finance")
+
+    @task
+    def correct_a_payment(self):
+        payment = random.choice(targets()["payments"][self.username])
+        url = f"/funding/payments/{payment}/correct/"
+        with self.client.get(url, name="payment correction page", catch_response=True) as page:
+            self.check(page, "loaded_version")
+        fields = next((form for form in forms_of(page.text) if "loaded_version" in form), None)
+        if fields is None:
+            return
+        fields["approved_by"] = f"王建国、李明（负载测试{random.randrange(1000)}）"
+        fields["reason"] = "负载测试：更正签字人"
+        with self.client.post(
+            url, fields, name="payment correction save", catch_response=True
+        ) as response:
+            self.saved_or_told(response, "已保存", "payment correction save")
+
+
+def with_a_remark_changed(content: bytes) -> bytes:
+    """The downloaded template with the remark of one row changed, so that the upload has
+    something to write."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content))
+    sheet = workbook.active
+    headers = [cell.value for cell in sheet[1]]
+    column = headers.index("备注") + 1
+    row = random.randrange(2, sheet.max_row + 1)
+    sheet.cell(row=row, column=column, value=f"负载测试导入 {random.randrange(10**6)}")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 class City(Signed):
@@ -162,7 +262,7 @@ class City(Signed):
 
     @task(2)
     def county_dashboard(self):
-        code = random.choice(list(COUNTIES.values()))
+        code = random.choice(COUNTIES)
         with self.client.get(
             f"/dashboard/?district={code}", name="county dashboard", catch_response=True
         ) as page:
