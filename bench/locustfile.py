@@ -95,7 +95,9 @@ class Signed(HttpUser):
         if response.status_code == 200 and STALE in response.text:
             response.success()
             self.told(name)
-        elif response.status_code == 200 and saved in response.text:
+        elif (
+            response.status_code == 200 and saved in response.text and REFUSED not in response.text
+        ):
             response.success()
         else:
             response.failure(f"neither saved nor told: status {response.status_code}")
@@ -122,6 +124,7 @@ class Signed(HttpUser):
 
 STALE = "在您打开页面后"  # "…saved this at …, after you opened the page" (gaibo.versions)
 STALE_PREVIEW = "预览之后数据已有变动"  # the figures changed after the preview
+REFUSED = "行未保存"  # "… rows were not saved: see the messages in red"
 
 
 def targets() -> dict:
@@ -152,6 +155,8 @@ class County(Signed):
             return
         row = random.randrange(int(fields["form-TOTAL_FORMS"]))
         fields[f"form-{row}-remark"] = f"{self.username} 负载测试 {random.randrange(10**6)}"
+        if fields.get(f"form-{row}-completed_on"):
+            fields[f"form-{row}-progress"] = "100"  # completed: the rule wants 100 %
         with self.client.post(
             self.report_url, fields, name="report entry save", catch_response=True
         ) as response:
@@ -176,8 +181,12 @@ class County(Signed):
             catch_response=True,
         ) as preview:
             confirm = next((form for form in forms_of(preview.text) if "batch" in form), None)
+            if confirm is None and STALE in preview.text:
+                preview.success()  # a line changed since the template was downloaded: told
+                self.told("report import preview")
+                return
             if confirm is None:
-                problems = re.findall(r'class="error"[^>]*>([^<]{0,120})', preview.text)
+                problems = re.findall(r"<td>([^<]{4,160})</td>", preview.text)
                 preview.failure(f"the preview offers no confirmation: {problems[:2]}")
                 return
             preview.success()
@@ -239,9 +248,15 @@ def with_a_remark_changed(content: bytes) -> bytes:
     workbook = load_workbook(io.BytesIO(content))
     sheet = workbook.active
     headers = [cell.value for cell in sheet[1]]
-    column = headers.index("备注") + 1
     row = random.randrange(2, sheet.max_row + 1)
-    sheet.cell(row=row, column=column, value=f"负载测试导入 {random.randrange(10**6)}")
+    sheet.cell(
+        row=row, column=headers.index("备注") + 1, value=f"负载测试导入 {random.randrange(10**6)}"
+    )
+    # The completion (delivery) date, 竣工(到货)日期: a completed row must be at 100 %.
+    completed = [i + 1 for i, title in enumerate(headers) if str(title).startswith("竣工(")]
+    if any(sheet.cell(row=row, column=column).value for column in completed):
+        progress = next(i + 1 for i, header in enumerate(headers) if "形象进度" in str(header))
+        sheet.cell(row=row, column=progress, value=100)  # completed: the rule wants 100 %
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -210,6 +210,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Errors (a request that failed, with its traceback) and warnings go to stderr: gunicorn and
+# systemd's journal keep them (README, "Running in production").
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["stderr"], "level": os.environ.get("GAIBO_LOG_LEVEL", "WARNING")},
+}
+
 # Funds that arrived this many days ago and are still unpaid are flagged as held (滞留).
 GAIBO_HELD_FUNDS_DAYS = int(os.environ.get("GAIBO_HELD_FUNDS_DAYS", "90"))
 

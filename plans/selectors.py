@@ -1,6 +1,7 @@
 """Reads of plans: the automatic review flags, the baseline of approved projects, the public
 list. Every read goes through the access rule, or (the public list) through approval."""
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,10 +31,28 @@ FORBIDDEN_CONTENT = (
     ("管理软件", "admin_software"),
     ("办公系统", "admin_software"),
     ("OA系统", "admin_software"),
+    ("行政楼", "office"),
+    ("办公用房", "office"),
+    ("管理系统", "admin_software"),
+    ("管理平台", "admin_software"),
 )
+# What identifies a person in free text: a mobile or fixed-line number, an ID card number.
+PERSONAL_NUMBERS = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{17}[\dXx])(?!\d)")
+
+
+def public_text(text: str) -> str:
+    """Free text as the public pages show it: phone and ID card numbers hidden (a clerk may
+    have typed a contact into a contractor's name or a project's content)."""
+    return PERSONAL_NUMBERS.sub("***", text or "")
+
+
+# Parts of a school the programmes do not fund, named in a project's name or content.
+INELIGIBLE_SECTIONS = ("高中部", "幼儿园", "附属幼儿园", "学前班")
 
 # The fields of a project that only an approved plan or change request may change.
 BASELINE_FIELDS = (
+    "code",
+    "name",
     "school",
     "programme",
     "category",
@@ -154,6 +173,20 @@ def plan_review(plan: Plan, items=None) -> PlanReview:
         for word, kind in FORBIDDEN_CONTENT:
             if word.lower() in text.lower():
                 flags.append(Flag("forbidden", blocking, _forbidden_message(kind, word)))
+        for section in INELIGIBLE_SECTIONS:
+            if section in text:
+                flags.append(
+                    Flag(
+                        "ineligible_school",
+                        blocking,
+                        _(
+                            "“%(word)s”: the programmes fund compulsory education only, not a "
+                            "school's high-school section or kindergarten."
+                        )
+                        % {"word": section},
+                    )
+                )
+                break
         for problem in item.school.eligibility_problems():
             flags.append(
                 Flag(

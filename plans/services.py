@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from funding.services import funding_plan_save
+from gaibo.choices import Role
 from gaibo.money import wan_text
 from gaibo.services import recorded_delete, validated_save
 from plans import selectors
@@ -30,7 +31,13 @@ from projects.services import project_save
 
 
 def _has_role(user, roles) -> bool:
-    return user.is_active and (user.is_superuser or user.role in roles)
+    """The role, and for an administrator the whole tree: one placed in a county may not
+    review or approve (its own) plans."""
+    if not user.is_active:
+        return False
+    if user.role == Role.ADMINISTRATOR or user.is_superuser:
+        return user.sees_everything
+    return user.role in roles
 
 
 def can_compile(user) -> bool:

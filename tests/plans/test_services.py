@@ -393,3 +393,46 @@ def test_a_scope_change_changes_the_equipment_lines_with_their_history(plan, use
     assert (saved.item, saved.quantity, saved.amount) == ("学生计算机", 50, Decimal("500000.00"))
     assert change.item.lines.get().name == "学生计算机"
     assert saved.history.get().history_user == users.city
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("智慧校园管理系统", "", "forbidden"),
+        ("行政楼维修", "", "forbidden"),
+        ("教学楼维修", "含高中部教室", "ineligible_school"),
+        ("食堂改造", "附属幼儿园厨房", "ineligible_school"),
+    ],
+)
+def test_other_wordings_of_forbidden_content_and_sections_are_flagged(
+    plan, users, tree, name, content, code
+):
+    item = make_item(
+        plan,
+        users.gaizhou,
+        school=tree.schools["210881"],
+        code="GZ-11",
+        name=name,
+        content=content,
+        construction_kind="teaching",
+        work_type="renovation",
+    )
+    assert code in codes(selectors.plan_review(plan), item)
+
+
+def test_the_code_and_name_of_an_approved_project_are_part_of_its_baseline(approved, users):
+    approved.code = "GZ-NEW"
+    approved.name = "综合办公楼新建工程"
+    with pytest.raises(ValidationError) as error:
+        project_save(project=approved, acting_user=users.gaizhou)
+    assert {"code", "name"} <= set(error.value.error_dict)
+
+
+def test_an_administrator_placed_in_a_county_does_not_review_or_approve(plan, users, tree):
+    from gaibo.choices import Role
+    from tests.factories import UserFactory
+
+    local_admin = UserFactory(username="gz_admin", role=Role.ADMINISTRATOR, district=tree.gaizhou)
+    assert services.can_compile(local_admin) is False
+    assert not services.can_review(local_admin) and not services.can_approve(local_admin)
+    assert services.can_review(users.admin) and services.can_approve(users.admin)

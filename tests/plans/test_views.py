@@ -234,6 +234,7 @@ def disclosed(plan, users, tree):
     project = Project.objects.get(code="GZ-2022-01")
     project.contractor = "营口建工集团有限公司"
     project.supervisor = "辽宁建设监理有限公司"
+    project.content = "联系人电话13800000000，办公室0417-7654321，身份证21088119800101123X"
     project.save()
     tranche = Allocation.objects.create(
         source=FundLevel.CENTRAL,
@@ -277,6 +278,9 @@ PRIVATE = (
     "DSQ-SECRET-1",
     "辽财〔2022〕5号",
     "大石桥市规划",
+    "13800000000",
+    "7654321",
+    "21088119800101123X",
 )
 
 

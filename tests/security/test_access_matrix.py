@@ -89,6 +89,8 @@ SIGNED_POST_ONLY = {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, 405)}  # logi
 
 ROOT = {
     "home": Page(everyone(302)),
+    "password_change": Page(everyone()),  # one's own password only
+    "password_change_done": Page(everyone()),
 }
 PROJECTS = {
     "projects:school_list": Page(everyone(), lists=True),

@@ -147,3 +147,27 @@ def test_weak_passwords_are_refused_where_passwords_are_set(client, users, passw
         assert message in response.context["form"].errors["password2"]
         users.gaizhou.refresh_from_db()
         assert users.gaizhou.check_password(PASSWORD)
+
+
+def test_a_user_changes_their_own_password_under_the_validators(client, users):
+    client.force_login(users.gaizhou)
+    url = reverse("password_change")
+    weak = client.post(
+        url,
+        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+    assert weak.status_code == 200
+    errors = weak.context["form"].errors["new_password2"]
+    assert "密码太短：至少需要 10 个字符。" in errors and "密码只包含数字。" in errors
+    assert "密码只包含数字。" in weak.content.decode()
+    users.gaizhou.refresh_from_db()
+    assert users.gaizhou.check_password(PASSWORD)
+
+    strong = "营口改薄-2024-春"
+    done = client.post(
+        url, {"old_password": PASSWORD, "new_password1": strong, "new_password2": strong}
+    )
+    assert done.status_code == 302 and done["Location"] == reverse("password_change_done")
+    users.gaizhou.refresh_from_db()
+    assert users.gaizhou.check_password(strong)
+    assert client.get(reverse("projects:project_list")).status_code == 200  # still signed in
