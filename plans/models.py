@@ -28,7 +28,7 @@ from projects.choices import (
     Unit,
     WorkType,
 )
-from projects.models import _units_condition
+from projects.models import _units_condition, construction_scope_constraints
 
 
 def _years_in_programme(first: str, last: str) -> Q:
@@ -199,35 +199,7 @@ class PlanItem(models.Model):
                 name="%(app_label)s_%(class)s_end_not_before_start",
                 violation_error_message=_("The year of completion cannot be before the plan year."),
             ),
-            models.CheckConstraint(
-                condition=(
-                    Q(category=ProjectCategory.CONSTRUCTION)
-                    & Q(planned_area__isnull=False, planned_area__gt=0)
-                )
-                | (~Q(category=ProjectCategory.CONSTRUCTION) & Q(planned_area__isnull=True)),
-                name="%(app_label)s_%(class)s_construction_has_area",
-                violation_error_message=_(
-                    "A construction project needs a planned floor area above zero; "
-                    "equipment and IT projects have none."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=(
-                    Q(category=ProjectCategory.CONSTRUCTION)
-                    & ~Q(construction_kind="")
-                    & ~Q(work_type="")
-                )
-                | (
-                    ~Q(category=ProjectCategory.CONSTRUCTION)
-                    & Q(construction_kind="")
-                    & Q(work_type="")
-                ),
-                name="%(app_label)s_%(class)s_construction_has_kind",
-                violation_error_message=_(
-                    "A construction project needs a building kind and a work type; "
-                    "equipment and IT projects have neither."
-                ),
-            ),
+            *construction_scope_constraints(),
         ]
 
     def __str__(self):

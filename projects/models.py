@@ -273,6 +273,32 @@ _STEP_DATE_LABELS = {
 }
 
 
+def construction_scope_constraints() -> list[models.CheckConstraint]:
+    """A construction project (or plan item) has a floor area, a building kind and a work
+    type; equipment and IT have none of them."""
+    construction = Q(category=ProjectCategory.CONSTRUCTION)
+    return [
+        models.CheckConstraint(
+            condition=(construction & Q(planned_area__isnull=False, planned_area__gt=0))
+            | (~construction & Q(planned_area__isnull=True)),
+            name="%(app_label)s_%(class)s_construction_has_area",
+            violation_error_message=_(
+                "A construction project needs a planned floor area above zero; "
+                "equipment and IT projects have none."
+            ),
+        ),
+        models.CheckConstraint(
+            condition=(construction & ~Q(construction_kind="") & ~Q(work_type=""))
+            | (~construction & Q(construction_kind="") & Q(work_type="")),
+            name="%(app_label)s_%(class)s_construction_has_kind",
+            violation_error_message=_(
+                "A construction project needs a building kind and a work type; "
+                "equipment and IT projects have neither."
+            ),
+        ),
+    ]
+
+
 class Project(models.Model):
     """An improvement project (项目) at one school: construction, equipment or IT."""
 
@@ -358,35 +384,7 @@ class Project(models.Model):
                 name="%(app_label)s_%(class)s_bid_price_not_negative",
                 violation_error_message=_("The winning bid price cannot be negative."),
             ),
-            models.CheckConstraint(
-                condition=(
-                    Q(category=ProjectCategory.CONSTRUCTION)
-                    & Q(planned_area__isnull=False, planned_area__gt=0)
-                )
-                | (~Q(category=ProjectCategory.CONSTRUCTION) & Q(planned_area__isnull=True)),
-                name="%(app_label)s_%(class)s_construction_has_area",
-                violation_error_message=_(
-                    "A construction project needs a planned floor area above zero; "
-                    "equipment and IT projects have none."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=(
-                    Q(category=ProjectCategory.CONSTRUCTION)
-                    & ~Q(construction_kind="")
-                    & ~Q(work_type="")
-                )
-                | (
-                    ~Q(category=ProjectCategory.CONSTRUCTION)
-                    & Q(construction_kind="")
-                    & Q(work_type="")
-                ),
-                name="%(app_label)s_%(class)s_construction_has_kind",
-                violation_error_message=_(
-                    "A construction project needs a building kind and a work type; "
-                    "equipment and IT projects have neither."
-                ),
-            ),
+            *construction_scope_constraints(),
             models.CheckConstraint(
                 condition=Q(
                     programme=Programme.COMPREHENSIVE,
