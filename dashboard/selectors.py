@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from funding.choices import FundLevel
 from funding.models import Arrival, FundingPlanLine, FundTotals, Payment
-from funding.selectors import LedgerRow, held_funds, rate
+from funding.selectors import LedgerRow, held_sql, rate
 from gaibo.access import district_subtree
 from gaibo.money import ZERO
 from inspections.models import Finding
@@ -624,7 +625,7 @@ def _alerts(
             construction & (Q(completed_on__isnull=True) | Q(completed_on__gt=end)),
             _("Construction running past the programme's end"),
         )
-    held = _held_funds(projects, child_path, end)
+    held = _held_funds(projects, end)
 
     if at_county:
         for condition, kind in schedule.values():
@@ -632,12 +633,13 @@ def _alerts(
                 alerts.append(
                     Alert(kind, f"{project.code} {project.name}", 1, project.get_absolute_url())
                 )
-        codes = dict(projects.filter(pk__in={p for p, _c in held}).values_list("pk", "code"))
-        for project_id in sorted({p for p, _c in held}, key=lambda pk: codes[pk]):
+        for project_id, code in (
+            projects.filter(pk__in=held).order_by("code").values_list("pk", "code")
+        ):
             alerts.append(
                 Alert(
                     _("Funds held unpaid"),
-                    codes[project_id],
+                    code,
                     1,
                     reverse("funding:project_ledger", args=[project_id]),
                 )
@@ -659,9 +661,13 @@ def _alerts(
                 count = by_child.get(key, {}).get(name, 0)
                 if count:
                     alerts.append(Alert(kind, subject(key), count, url(key)))
-        held_counts = {}
-        for _project, key in held:
-            held_counts[key] = held_counts.get(key, 0) + 1
+        held_counts = dict(
+            projects.filter(pk__in=held)
+            .values(key=F(child_path))
+            .annotate(count=Count("pk"))
+            .values_list("key", "count")
+            .order_by()
+        )
         for key in children:
             if held_counts.get(key):
                 alerts.append(
@@ -689,15 +695,12 @@ def _alerts(
     return alerts
 
 
-def _held_funds(projects, child_path: str, end: datetime.date) -> set[tuple]:
-    """(project, child) of the projects holding funds that arrived more than
-    GAIBO_HELD_FUNDS_DAYS before the day and are still unpaid by it (滞留)."""
+def _held_funds(projects, end: datetime.date) -> RawSQL:
+    """The ids of the projects holding funds that arrived more than GAIBO_HELD_FUNDS_DAYS
+    before the day and are still unpaid by it (滞留), as a subquery."""
     cutoff = end - datetime.timedelta(days=settings.GAIBO_HELD_FUNDS_DAYS)
-    held = held_funds(projects, arrived_by=cutoff, paid_by=end)
-    ids = {project_id for project_id, _source in held}
-    if not ids:
-        return set()
-    return set(projects.filter(pk__in=ids).values_list("pk", child_path))
+    sql, params = held_sql(projects, arrived_by=cutoff, paid_by=end)
+    return RawSQL(f"SELECT project_id FROM ({sql}) held", params)
 
 
 @dataclass

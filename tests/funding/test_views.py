@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 
 from funding import selectors, services
 from funding.choices import FundLevel
-from funding.models import Allocation, Payment
-from tests.factories import PASSWORD
-from tests.funding.conftest import a_payment
+from funding.models import Allocation, Arrival, Payment
+from tests.factories import PASSWORD, ProjectFactory
+from tests.funding.conftest import CONTRACTOR, a_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +117,29 @@ def test_warnings_name_held_funds_missing_vouchers_twins_and_gaps(paid, users, t
     ]
     assert any("49.90 万元" in message for message in messages)
     assert any(twin.code in message for message in messages)
+
+
+@pytest.mark.parametrize(("paid", "held"), [("0.30", None), ("0.29", Decimal("0.01"))])
+def test_funds_are_held_to_the_fen(money, users, paid, held):
+    """0.10 + 0.20 yuan arrived: 0.30 paid holds nothing (as binary floating point, the sum of
+    the arrivals is above 0.30); 0.29 paid holds a fen."""
+    project = ProjectFactory(school=money.project.school, contractor=CONTRACTOR)
+    for amount in ("0.10", "0.20"):
+        services.arrival_save(
+            arrival=Arrival(
+                allocation=money.county_tranche,
+                project=project,
+                amount=Decimal(amount),
+                arrived_on=date(2022, 4, 1),
+            ),
+            acting_user=users.gaizhou_finance,
+        )
+    services.payment_save(
+        payment=a_payment(project, amount=Decimal(paid)), acting_user=users.gaizhou_finance
+    )
+    projects = type(project).objects.filter(pk=project.pk)
+    found = selectors.held_funds(projects, arrived_by=date(2022, 4, 1))
+    assert found.get((project.pk, FundLevel.PROVINCIAL)) == held
 
 
 def test_finance_user_records_a_payment_through_the_page(client, money, users):
