@@ -10,7 +10,8 @@ Where the figures come from:
   latest such report up to the month; an older one is shown with its month. Counties are read
   from the totals each report keeps (ReportTotals); a county's schools from the report's lines;
 - funds (planned by source, arrived, paid): the funding records, dated up to the month's end,
-  the same records the ledger sums.
+  the same records the ledger sums. Counties and the trend are read from the totals kept per
+  county, source and month (FundTotals); a county's schools from their records.
 
 A dashboard takes a fixed number of queries whatever the number of counties, schools,
 projects or months.
@@ -24,7 +25,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -316,11 +317,14 @@ def district_dashboard(
         counties = {pk: child for pk, child in counties.items() if child in children}
 
     _add_plan(children, projects, child_path)
-    if district.level == DistrictLevel.COUNTY:
-        funds_by_month = _funds_by_month(projects, child_path, end)
-    else:
-        funds_by_month = _kept_funds_by_month(counties, programme, end)
+    # The trend of the money from the counties' kept totals; a county's schools' money from
+    # their own records, a city's or province's children from their counties' totals.
+    funds_by_month = _kept_funds_by_month(counties, programme, end)
     node_funds = _funds_by_month_of_node(funds_by_month)
+    if district.level == DistrictLevel.COUNTY:
+        child_funds = _funds_of(projects, child_path, end)
+    else:
+        child_funds = [row[:2] + row[3:] for row in funds_by_month]
 
     totals = list(totals_rows(counties=counties.keys(), ends_on=end, pending=pending))
     trend = []
@@ -337,7 +341,7 @@ def district_dashboard(
             point.reported_on = min(filter(None, (point.reported_on, row["report__ends_on"])))
         trend.append(TrendPoint(trend_year, trend_month, point))
 
-    for child, source, _month, arrived, paid in funds_by_month:
+    for child, source, arrived, paid in child_funds:
         if child in children:
             _add_fund_row(children[child], source, arrived, paid)
 
@@ -462,8 +466,9 @@ def _source_row(figures: Figures, source: str) -> LedgerRow:
     return figures.sources.setdefault(source, LedgerRow(label=FundLevel(source).label))
 
 
-def _funds_by_month(projects, child_path: str, end: datetime.date) -> list[tuple]:
-    """(child, source, month, arrived, paid) of the projects up to a day (two queries)."""
+def _funds_of(projects, key_path: str, end: datetime.date) -> list[tuple]:
+    """(key, source, arrived, paid) of the projects' arrivals and payments up to a day, summed
+    by a path from the project (two queries)."""
     rows = []
     for model, date_field, source_field, slot in (
         (Arrival, "arrived_on", "allocation__source", 0),
@@ -471,24 +476,20 @@ def _funds_by_month(projects, child_path: str, end: datetime.date) -> list[tuple
     ):
         grouped = (
             model.objects.filter(project__in=projects, **{f"{date_field}__lte": end})
-            .values(
-                key=F(f"project__{child_path}"),
-                fund_source=F(source_field),
-                month=TruncMonth(date_field),
-            )
+            .values(key=F(f"project__{key_path}"), fund_source=F(source_field))
             .annotate(total=Sum("amount"))
             .order_by()
         )
         for row in grouped:
             amounts = [ZERO, ZERO]
             amounts[slot] = row["total"]
-            rows.append((row["key"], row["fund_source"], _as_date(row["month"]), *amounts))
+            rows.append((row["key"], row["fund_source"], *amounts))
     return rows
 
 
 def _kept_funds_by_month(counties: dict, programme: str, end: datetime.date) -> list[tuple]:
-    """The same from the counties' kept fund totals (FundTotals), each county's counted in
-    the child it belongs to: one row per county, source and month."""
+    """(child, source, month, arrived, paid) from the counties' kept fund totals (FundTotals),
+    each county's counted in the child it belongs to: one row per county, source and month."""
     rows = FundTotals.objects.filter(
         county__in=counties.keys(), programme=programme, month__lte=end
     ).values_list("county", "source", "month", "arrived", "paid")
@@ -496,10 +497,6 @@ def _kept_funds_by_month(counties: dict, programme: str, end: datetime.date) -> 
         (counties[county], source, month, arrived, paid)
         for county, source, month, arrived, paid in rows.order_by()
     ]
-
-
-def _as_date(value) -> datetime.date:
-    return value.date() if isinstance(value, datetime.datetime) else value
 
 
 def _funds_by_month_of_node(funds_by_month) -> list[tuple]:
@@ -736,7 +733,7 @@ def school_dashboard(*, user, school: School, year: int, month: int, pending=Fal
     headline = Figures(label=school.name, code=school.code)
     _add_plan({school.pk: headline}, projects, "school")
     money = {}
-    for project_id, source, _month, arrived, paid in _funds_by_month(projects, "pk", end):
+    for project_id, source, arrived, paid in _funds_of(projects, "pk", end):
         _add_fund_row(headline, source, arrived, paid)
         row = money.setdefault(project_id, LedgerRow(label=""))
         row.arrived += arrived
