@@ -673,7 +673,7 @@ def _alerts(
 
     overdue = (
         Finding.objects.visible_to(user)
-        .filter(overdue_condition(), responsible_county__in=counties.keys())
+        .filter(overdue_condition(end), responsible_county__in=counties.keys())
         .values("responsible_county")
         .annotate(count=Count("pk"))
         .order_by()

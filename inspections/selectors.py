@@ -1,19 +1,20 @@
 """Reads of supervision, always through the access rule, and the aggregates of the overview.
 
 Overdue is not stored: an unresolved finding (open, in progress or submitted) whose deadline
-has passed is overdue, as of today in the bureaus' time zone.
+has passed is overdue, as of today in the bureaus' time zone (or as of a past day, for a
+dashboard's month: not verified by then).
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import BooleanField, Case, Count, Prefetch, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gaibo.history import history_entries
-from inspections.choices import UNRESOLVED_STATUSES, FindingStatus, VisitKind
+from inspections.choices import UNRESOLVED_STATUSES, FindingAction, FindingStatus, VisitKind
 from inspections.models import (
     CheckResult,
     EvidencePhoto,
@@ -32,7 +33,15 @@ def today() -> date:
 
 
 def overdue_condition(on: date | None = None) -> Q:
-    return Q(status__in=UNRESOLVED_STATUSES, deadline__lt=on or today())
+    """Overdue on a day (today by default): past its deadline and not verified. On a day
+    before today, not verified by that day: a finding verified since was overdue then. (It
+    existed then: its deadline, before the day, is not before its visit.)"""
+    if on is None or on >= today():
+        return Q(status__in=UNRESOLVED_STATUSES, deadline__lt=today())
+    verified = FindingEvent.objects.filter(
+        finding=OuterRef("pk"), action=FindingAction.VERIFIED, at__date__lte=on
+    )
+    return Q(deadline__lt=on) & ~Q(Exists(verified))
 
 
 def visits_visible_to(*, user):

@@ -15,8 +15,12 @@ from openpyxl import load_workbook
 
 from dashboard import selectors
 from funding.selectors import ledger_for
+from inspections import services as inspections
+from inspections.choices import FindingAction
+from inspections.models import ChecklistItem, FindingEvent
 from reports.models import ReportTotals
 from tests.factories import PASSWORD, ProjectFactory, SchoolFactory
+from tests.inspections.factories import checklist, make_finding, make_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +244,32 @@ def test_year_end_summary_sums_the_plan(may, tree, users):
         (row.investment for row in summary.rows), Decimal(0)
     )
     assert datetime.date(2024, 5, 31) == selectors.month_end(2024, 5)
+
+
+def test_overdue_rectifications_are_counted_as_of_the_month_shown(tree, users):
+    """A finding due on 9 June 2024 and verified on 15 July is overdue in June's dashboard,
+    not in May's (not yet due) nor in July's (verified by then); an open one still is."""
+    ChecklistItem.objects.all().delete()
+    checklist()
+    visit = make_visit(user=users.inspector, schools=[tree.schools["210881"]])
+    verified = make_finding(visit=visit, county=tree.gaizhou, user=users.inspector)
+    inspections.finding_submit(finding=verified, evidence="已整改", acting_user=users.gaizhou)
+    inspections.finding_verify(finding=verified, acting_user=users.inspector)
+    FindingEvent.objects.filter(finding=verified, action=FindingAction.VERIFIED).update(
+        at=datetime.datetime(2024, 7, 15, 10, tzinfo=datetime.UTC)
+    )
+
+    def overdue(month):
+        return {
+            alert.subject: alert.count
+            for alert in board(users.city, tree.city, month=month).alerts
+            if alert.kind == _("Rectification overdue")
+        }
+
+    assert overdue(5) == {}
+    assert overdue(6) == {"盖州市": 1}
+    assert overdue(7) == {}
+    make_finding(
+        visit=visit, county=tree.gaizhou, user=users.inspector, deadline=datetime.date(2024, 6, 9)
+    )
+    assert overdue(8) == {"盖州市": 1}
