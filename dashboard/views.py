@@ -13,6 +13,7 @@ from dashboard.columns import QUANTITY_CATEGORIES, RANKING_COLUMNS
 from dashboard.documents import bulletin as bulletin_document
 from dashboard.exports import dashboard_sheets, school_sheets, summary_sheets
 from dashboard.forms import DashboardQueryForm, SummaryQueryForm
+from gaibo.api_tokens import key_or_login_required
 from gaibo.exports import xlsx_workbook_response
 from projects.models import District, School
 
@@ -177,7 +178,7 @@ def school_export(request, code):
     )
 
 
-@login_required
+@key_or_login_required
 def data(request):
     """GET /dashboard/api/?district=210800&month=2017-11[&pending=1][&rank=…], or
     ?school=<10-digit code>&month=…: the dashboard's figures as JSON."""
@@ -235,7 +236,7 @@ def summary_export(request):
     )
 
 
-@login_required
+@key_or_login_required
 def summary_data(request):
     """GET /dashboard/api/summary/?district=210800&first_year=2014&last_year=2018."""
     form, summary = _summary(request)

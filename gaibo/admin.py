@@ -3,7 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from gaibo.models import ImportBatch, User
+from gaibo.api_tokens import api_token_revoke
+from gaibo.models import ApiToken, ImportBatch, User
 from gaibo.services import recorded_delete
 
 
@@ -104,3 +105,38 @@ class ImportBatchAdmin(EverythingAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(EverythingAdmin):
+    """The keys programs read the JSON with: issued by `manage.py api_token issue` (the key is
+    shown once there), revoked here or there."""
+
+    list_display = (
+        "prefix",
+        "user",
+        "name",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("revoked_at",)
+    list_select_related = ("user",)
+    exclude = ("key_hash",)
+    readonly_fields = ("prefix", "user", "name", "created_at", "expires_at", "last_used_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected keys"), permissions=["view"])
+    def revoke(self, request, queryset):
+        for token in queryset:
+            api_token_revoke(token=token)

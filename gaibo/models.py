@@ -150,3 +150,35 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.uploaded_by})"
+
+
+class ApiToken(models.Model):
+    """A key for a program (the provincial platform) to read the dashboard's JSON as a user:
+    it sees what that user sees. Only a hash of the key is kept; the key is shown once, when
+    it is issued (`manage.py api_token issue`)."""
+
+    user = models.ForeignKey(
+        "gaibo.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("used by"), max_length=100)
+    prefix = models.CharField(_("key begins"), max_length=16)
+    key_hash = models.CharField(_("hash of the key"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="%(app_label)s_%(class)s_name_not_blank",
+                violation_error_message=_("Say who uses the key."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.prefix}… {self.name} ({self.user})"
