@@ -267,36 +267,23 @@ def test_area_per_pupil_sums_the_schools_buildings_of_the_plan_and_the_register(
 ):
     settings.GAIBO_PLAN_AREA_PER_PUPIL = Decimal("10")
     school = SchoolFactory(county=tree.gaizhou, name="盖州市榜式堡小学", pupils=100)
-    dormitory = make_item(
-        plan, users.gaizhou, school=school, code="B-1", planned_area=Decimal("600")
-    )
-    canteen = make_item(
-        plan,
-        users.gaizhou,
-        school=school,
-        code="B-2",
-        name="食堂新建",
-        construction_kind="canteen",
-        planned_area=Decimal("300"),
-    )
-    # Grounds and walls are not buildings: a 5,000 m² playground is no floor area per pupil.
-    playground = make_item(
-        plan,
-        users.gaizhou,
-        school=school,
-        code="B-3",
-        name="塑胶运动场",
-        construction_kind="sports",
-        planned_area=Decimal("5000"),
-    )
-    wall = make_item(
-        plan,
-        users.gaizhou,
-        school=school,
-        code="B-4",
-        name="围墙大门",
-        construction_kind="enclosure",
-        planned_area=Decimal("800"),
+    dormitory, canteen, playground, wall = (
+        make_item(
+            plan,
+            users.gaizhou,
+            school=school,
+            code=code,
+            name=name,
+            construction_kind=kind,
+            planned_area=Decimal(area),
+        )
+        for code, name, kind, area in (
+            ("B-1", "学生宿舍新建", "dormitory", "600"),
+            ("B-2", "食堂新建", "canteen", "300"),
+            # Grounds and walls are not buildings: 5,000 m² of playground is no floor area.
+            ("B-3", "塑胶运动场", "sports", "5000"),
+            ("B-4", "围墙大门", "enclosure", "800"),
+        )
     )
     # 900 m² of buildings for 100 pupils: 9 m² per pupil, within the standard.
     review = selectors.plan_review(plan)
