@@ -11,6 +11,8 @@ way:
    which refuses entity declarations (the "billion laughs"). Then the header row: headers all
    known and none missing.
 2. Each row is cleaned by the form: every bad cell is reported by row number and column.
+   Then the rows are checked against each other (`ImportForm.combine`): a key given twice is
+   reported naming both rows, and rows that make one record together are joined.
 3. The rows are written through the services inside one transaction, each row in a savepoint,
    so that a rule a service enforces (a limit, a locked month, a duplicate) is reported on its
    row too. A dry run (the preview) and a file with any bad row roll the whole transaction back:
@@ -21,6 +23,7 @@ afterwards as the record of who imported what.
 """
 
 import datetime
+import hashlib
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -38,7 +41,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from gaibo.exports import xlsx_response
+from gaibo.exports import xlsx_workbook_response
 from gaibo.models import ImportBatch
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
@@ -58,6 +61,17 @@ class ImportForm(forms.Form):
 
     def save(self) -> str | None:
         raise NotImplementedError
+
+    @classmethod
+    def combine(cls, rows: list) -> tuple[list, list]:
+        """The checks between rows: given every row's (number, form, good) in the file's order,
+        where `good` says whether its cells were read without error, return the (number, form)
+        to write and the RowErrors found. By default every good row is written on its own.
+
+        A subclass may refuse a key given twice (naming both rows) or join the rows that make
+        one record (the form it keeps writes them all).
+        """
+        return [(number, form) for number, form, good in rows if good], []
 
 
 class SheetDateField(forms.DateField):
@@ -92,9 +106,13 @@ class SheetImport:
     form_class: type[ImportForm]
     template_rows: object = None  # a callable (user) -> rows to pre-fill the downloaded template
     form_kwargs: dict = field(default_factory=dict)  # what the form needs besides the row
-    # A callable () -> str fingerprinting the records the rows are checked against: when it
-    # differs between the preview and the confirmation, the file is checked again instead.
+    # A callable () -> str fingerprinting the records the rows are checked against (see
+    # `fingerprint`): when it differs between the preview and the confirmation, the
+    # confirmation is refused and the file must be uploaded again.
     snapshot: object = None
+    # How to fill in the sheet beyond its columns, a paragraph each: shown on the import page
+    # and on a second sheet of the downloaded template (only the first sheet is read).
+    instructions: tuple = ()
 
     def columns(self):
         return list(self.form_class.base_fields.items())
@@ -119,6 +137,17 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def fingerprint(*tables) -> str:
+    """The `SheetImport.snapshot` of some records: each table an iterable of value tuples in a
+    stable order (e.g. `values_list(...)` ordered by pk). Any change of a value changes it."""
+    digest = hashlib.sha256()
+    for rows in tables:
+        for row in rows:
+            digest.update(repr(tuple(row)).encode())
+        digest.update(b"\x1e")  # between tables
+    return digest.hexdigest()
 
 
 class FileRefused(Exception):
@@ -288,7 +317,7 @@ def run_import(content: bytes, spec: SheetImport, *, user, dry_run: bool) -> Imp
     """Check every row and write them all, or nothing (always nothing on a dry run)."""
     result = ImportResult()
     try:
-        forms_by_row = []
+        rows = []
         for number, values, formulas in read_rows(content, spec):
             for name in formulas:
                 result.errors.append(
@@ -299,16 +328,18 @@ def run_import(content: bytes, spec: SheetImport, *, user, dry_run: bool) -> Imp
                     )
                 )
             form = spec.form_class(values, user=user, **spec.form_kwargs)
-            if form.is_valid() and not formulas:
-                forms_by_row.append((number, form))
-            else:
+            good = form.is_valid() and not formulas
+            if not good:
                 _add_form_errors(result, number, form)
+            rows.append((number, form, good))
     except FileRefused as refusal:
         result.errors.append(RowError(None, "", str(refusal)))
         return result
-    if not forms_by_row and not result.errors:
+    if not rows:
         result.errors.append(RowError(None, "", _("The file has no rows to import.")))
         return result
+    forms_by_row, errors = spec.form_class.combine(rows)
+    result.errors.extend(errors)
     # The rows whose cells are good go through the services even when other rows are bad, so
     # that the user sees every problem of the file at once.
     with transaction.atomic():
@@ -377,10 +408,22 @@ def import_page(request, spec: SheetImport, *, back_url: str, context=None):
     """
     context = {"spec": spec, "back_url": back_url, **(context or {})}
     if request.GET.get("template"):
-        rows = spec.template_rows(request.user) if spec.template_rows else []
-        return xlsx_response(
-            filename=f"{spec.title}.xlsx", title=spec.title, headers=spec.headers(), rows=rows
-        )
+        sheets = [
+            (
+                spec.title,
+                spec.headers(),
+                spec.template_rows(request.user) if spec.template_rows else [],
+            )
+        ]
+        if spec.instructions:
+            sheets.append(
+                (
+                    _("Instructions"),
+                    [_("How to fill in the first sheet")],
+                    [[str(paragraph)] for paragraph in spec.instructions],
+                )
+            )
+        return xlsx_workbook_response(filename=f"{spec.title}.xlsx", sheets=sheets)
     form = UploadForm()
     if request.method == "POST" and request.POST.get("batch"):
         batch = get_object_or_404(

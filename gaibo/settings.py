@@ -245,8 +245,9 @@ GAIBO_IMPORT_MAX_ENTRIES = int(os.environ.get("GAIBO_IMPORT_MAX_ENTRIES", "1000"
 GAIBO_REPORT_DUE_DAY = int(os.environ.get("GAIBO_REPORT_DUE_DAY", "5"))
 GAIBO_HALF_MONTH_DUE_DAYS = int(os.environ.get("GAIBO_HALF_MONTH_DUE_DAYS", "2"))
 GAIBO_AREA_OVERSHOOT = Decimal(os.environ.get("GAIBO_AREA_OVERSHOOT", "0.05"))
-# A planned building above this floor area per pupil of its school is flagged beyond the
-# standard (超标准、超规模) in the review of a plan.
+# A school whose buildings in a plan (with its projects of the programme in the register) add
+# up to more than this floor area per pupil is flagged beyond the standard (超标准、超规模) in the
+# review of a plan; sports grounds, walls and greening are not buildings (BUILDING_KINDS).
 GAIBO_PLAN_AREA_PER_PUPIL = Decimal(os.environ.get("GAIBO_PLAN_AREA_PER_PUPIL", "10"))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = (
     50000  # the monthly report of a county can have 500 rows of 9 inputs

@@ -11,11 +11,12 @@ from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from funding.choices import FundLevel
 from funding.models import Allocation
 from gaibo.money import ZERO, wan_text
-from plans.choices import ChangeState, FlagSeverity, PlanState
+from plans.choices import SOURCE_FIELDS, ChangeState, FlagSeverity, PlanState
 from plans.models import ChangeRequest, Plan, PlanEvent, PlanItem
-from projects.choices import PROGRAMME_YEARS, Programme, ProjectCategory
+from projects.choices import BUILDING_KINDS, PROGRAMME_YEARS, Programme, ProjectCategory
 from projects.models import District, Project
 
 # Words that mark content the city's instruction forbids in a plan (五、建设内容), each with
@@ -104,6 +105,7 @@ class PlanReview:
 
     items: dict = field(default_factory=lambda: defaultdict(list))  # item pk → [Flag]
     plan: list = field(default_factory=list)  # [Flag]
+    sources: list = field(default_factory=list)  # plan_sources(): asked and allocated
 
     def all(self) -> list:
         return [flag for flags in self.items.values() for flag in flags] + self.plan
@@ -117,12 +119,20 @@ class PlanReview:
         return sum(not flag.blocking for flag in self.all())
 
 
-def _content_key(category, construction_kind, name) -> tuple:
-    """What counts as "the same content" at one school: the building kind of a construction
-    project; the name of an equipment or IT project."""
-    if category == ProjectCategory.CONSTRUCTION:
-        return (category, construction_kind)
-    return (category, "".join(name.split()))
+def _content_key(record) -> tuple:
+    """What counts as "the same content" at one school, for a plan item or a project: the
+    building kind and the work type of a construction project (a new dormitory and the
+    renovation of the old one are two contents); the name of an equipment or IT project."""
+    if record.category == ProjectCategory.CONSTRUCTION:
+        return (record.school_id, record.category, record.construction_kind, record.work_type)
+    return (record.school_id, record.category, "".join(record.name.split()))
+
+
+def _content_label(record) -> str:
+    """The content of `_content_key` in words: 学生宿舍·新建, or the project's name."""
+    if record.category == ProjectCategory.CONSTRUCTION:
+        return f"{record.get_construction_kind_display()}·{record.get_work_type_display()}"
+    return record.name
 
 
 def plan_review(plan: Plan, items=None) -> PlanReview:
@@ -137,31 +147,16 @@ def plan_review(plan: Plan, items=None) -> PlanReview:
     add = review.items.__getitem__
     blocking, warning = FlagSeverity.BLOCKING, FlagSeverity.WARNING
     programme_end = PROGRAMME_YEARS[plan.programme][1]
-    limit = Decimal(settings.GAIBO_PLAN_AREA_PER_PUPIL)
-    school_ids = {item.school_id for item in items}
-
-    # The same content at the same school, planned elsewhere in this programme …
-    others = defaultdict(list)
-    for other in (
-        PlanItem.objects.filter(school_id__in=school_ids, plan__programme=plan.programme)
-        .exclude(plan=plan)
-        .select_related("plan")
-    ):
-        key = (other.school_id, _content_key(other.category, other.construction_kind, other.name))
-        others[key].append((None, other.code, f"{other.code} {other.name}（{other.plan}）"))
-    for item in items:
-        key = (item.school_id, _content_key(item.category, item.construction_kind, item.name))
-        others[key].append((item.pk, item.code, f"{item.code} {item.name}"))
-    # … or already funded by another programme.
+    register = _register_at_schools(items)
+    in_programme = [project for project in register if project.programme == plan.programme]
+    planned = _planned_contents(plan, items, in_programme)
+    # The same content already funded by another programme.
     funded = defaultdict(list)
-    for project in Project.objects.filter(school_id__in=school_ids).exclude(
-        programme=plan.programme
-    ):
-        key = (
-            project.school_id,
-            _content_key(project.category, project.construction_kind, project.name),
-        )
-        funded[key].append(f"{project.code} {project.name}（{project.get_programme_display()}）")
+    for project in register:
+        if project.programme != plan.programme:
+            funded[_content_key(project)].append(
+                f"{project.code} {project.name}（{project.get_programme_display()}）"
+            )
 
     codes = defaultdict(set)
     for item in items:
@@ -196,16 +191,20 @@ def plan_review(plan: Plan, items=None) -> PlanReview:
                     % {"school": item.school.name, "problem": problem},
                 )
             )
-        key = (item.school_id, _content_key(item.category, item.construction_kind, item.name))
+        key = _content_key(item)
         # An annual plan repeats the five-year plan's projects under the same codes.
-        twins = [label for pk, code, label in others[key] if pk != item.pk and code != item.code]
+        twins = [label for code, label in planned[key].items() if code != item.code]
         if twins:
             flags.append(
                 Flag(
                     "planned_twice",
                     blocking,
-                    _("The same content at the same school is planned twice: %(others)s.")
-                    % {"others": "; ".join(twins)},
+                    _("%(content)s at %(school)s is already planned: %(others)s.")
+                    % {
+                        "content": _content_label(item),
+                        "school": item.school.name,
+                        "others": "; ".join(twins),
+                    },
                 )
             )
         if funded[key]:
@@ -265,63 +264,174 @@ def plan_review(plan: Plan, items=None) -> PlanReview:
                     % {"sources": wan_text(total), "amount": wan_text(item.planned_amount)},
                 )
             )
-        if item.category == ProjectCategory.CONSTRUCTION and item.planned_area:
-            pupils = item.school.pupils
-            if not pupils:
-                flags.append(
-                    Flag(
-                        "over_standard",
-                        warning,
-                        _(
-                            "The school has no pupils recorded: the floor area cannot be "
-                            "checked against the standard."
-                        ),
-                    )
-                )
-            elif item.planned_area / pupils > limit:
-                flags.append(
-                    Flag(
-                        "over_standard",
-                        warning,
-                        _(
-                            "%(area)s m² for %(pupils)s pupils is %(ratio)s m² per pupil, above "
-                            "the standard of %(limit)s m² per pupil."
-                        )
-                        % {
-                            "area": f"{item.planned_area:,.0f}",
-                            "pupils": pupils,
-                            "ratio": f"{item.planned_area / pupils:.1f}",
-                            "limit": f"{limit:g}",
-                        },
-                    )
-                )
         if len(codes[item.code]) > 1:
             flags.append(Flag("code_twice", blocking, _("Two items have this project code.")))
 
-    total = sum((item.planned_amount for item in items), ZERO)
-    allocated = county_allocation(plan)
-    if allocated and total > allocated:
-        review.plan.append(
-            Flag(
-                "over_allocation",
-                warning,
-                _(
-                    "The plan's total %(total)s is above the %(allocated)s (10,000 yuan) "
-                    "allocated to the county for %(years)s."
+    for pk, flag in _area_flags(items, in_programme):
+        add(pk).append(flag)
+    review.sources = plan_sources(plan, items)
+    for row in review.sources:
+        if row["allocated"] is not None and row["asked"] > row["allocated"]:
+            review.plan.append(
+                Flag(
+                    "over_allocation",
+                    warning,
+                    _(
+                        "The plan asks %(asked)s (10,000 yuan) of %(source)s funds, above the "
+                        "%(allocated)s of %(source)s funds allocated to the county for %(years)s."
+                    )
+                    % {
+                        "source": row["label"],
+                        "asked": wan_text(row["asked"]),
+                        "allocated": wan_text(row["allocated"]),
+                        "years": plan.years,
+                    },
                 )
-                % {"total": wan_text(total), "allocated": wan_text(allocated), "years": plan.years},
             )
-        )
     return review
 
 
-def county_allocation(plan: Plan) -> Decimal:
-    """What the county was allocated for the plan's years: the tranches it received."""
-    return Allocation.objects.filter(
-        recipient_id=plan.county_id,
-        year__gte=plan.first_year,
-        year__lte=plan.last_year,
-    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+def _register_at_schools(items) -> list[Project]:
+    """The register's projects at the items' schools, but not the items' own projects (an
+    approved item is its project; an annual plan repeats it under the same code)."""
+    own_codes = {item.code for item in items}
+    own_pks = {item.project_id for item in items if item.project_id}
+    return [
+        project
+        for project in Project.objects.filter(
+            school_id__in={item.school_id for item in items}
+        ).order_by("code")
+        if project.code not in own_codes and project.pk not in own_pks
+    ]
+
+
+def _planned_contents(plan: Plan, items, in_programme) -> dict:
+    """Each content at each school, as planned in this plan, in another plan of the programme
+    or already in the register under the programme: {content key: {project code: label}}."""
+    planned = defaultdict(dict)
+    for item in items:
+        planned[_content_key(item)].setdefault(item.code, f"{item.code} {item.name}")
+    others = (
+        PlanItem.objects.filter(
+            school_id__in={item.school_id for item in items}, plan__programme=plan.programme
+        )
+        .exclude(plan=plan)
+        .select_related("plan")
+        .order_by("code", "pk")
+    )
+    for other in others:
+        planned[_content_key(other)].setdefault(
+            other.code,
+            _("%(project)s, in “%(plan)s”")
+            % {"project": f"{other.code} {other.name}", "plan": other.plan},
+        )
+    for project in in_programme:
+        planned[_content_key(project)].setdefault(
+            project.code,
+            _("%(project)s, a project in the register")
+            % {"project": f"{project.code} {project.name}"},
+        )
+    return planned
+
+
+def _area_flags(items, in_programme):
+    """(item pk, flag) for every building item of a school whose building floor area, summed
+    over the plan and the school's projects of the programme in the register, is above the
+    standard per pupil. Sports grounds, walls and greening are not buildings and not counted."""
+    limit = Decimal(settings.GAIBO_PLAN_AREA_PER_PUPIL)
+    buildings = defaultdict(list)  # school → [(label, area)] of the items, then the register
+    contributing = defaultdict(list)  # school → its building items in the plan
+    for item in items:
+        if _is_building(item):
+            contributing[item.school_id].append(item)
+            buildings[item.school_id].append((item.code, item.planned_area))
+    for project in in_programme:
+        if _is_building(project) and project.school_id in contributing:
+            buildings[project.school_id].append(
+                (_("%(code)s in the register") % {"code": project.code}, project.planned_area)
+            )
+    for school_id, school_items in contributing.items():
+        school = school_items[0].school
+        area = sum((area for _label, area in buildings[school_id]), ZERO)
+        if not school.pupils:
+            flag = Flag(
+                "over_standard",
+                FlagSeverity.WARNING,
+                _(
+                    "The school has no pupils recorded: the floor area cannot be "
+                    "checked against the standard."
+                ),
+            )
+        elif area / school.pupils > limit:
+            flag = Flag(
+                "over_standard",
+                FlagSeverity.WARNING,
+                _(
+                    "The buildings planned at %(school)s add up to %(area)s m² (%(parts)s) for "
+                    "%(pupils)s pupils: %(ratio)s m² per pupil, above the standard of "
+                    "%(limit)s m² per pupil. Sports grounds, walls and greening are not counted."
+                )
+                % {
+                    "school": school.name,
+                    "area": f"{area:,.0f}",
+                    "parts": _("; ").join(
+                        _("%(project)s %(area)s m²") % {"project": label, "area": f"{value:,.0f}"}
+                        for label, value in buildings[school_id]
+                    ),
+                    "pupils": school.pupils,
+                    "ratio": f"{area / school.pupils:.1f}",
+                    "limit": f"{limit:g}",
+                },
+            )
+        else:
+            continue
+        for item in school_items:
+            yield item.pk, flag
+
+
+def _is_building(record) -> bool:
+    """A construction project whose floor area is building floor area (校舍)."""
+    return (
+        record.category == ProjectCategory.CONSTRUCTION
+        and record.construction_kind in BUILDING_KINDS
+        and bool(record.planned_area)
+    )
+
+
+def county_allocations(plan: Plan) -> dict:
+    """What the county was allocated for the plan's years, by fund source: the tranches it
+    received. A source with no tranche is not in the dict."""
+    rows = (
+        Allocation.objects.filter(
+            recipient_id=plan.county_id,
+            year__gte=plan.first_year,
+            year__lte=plan.last_year,
+        )
+        .values("source")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {row["source"]: row["total"] for row in rows}
+
+
+def plan_sources(plan: Plan, items) -> list[dict]:
+    """For each fund source the plan asks money of or the county was allocated: its label,
+    what the plan's items ask of it, and what the county was allocated of it for the plan's
+    years (None when no tranche of the source is recorded)."""
+    allocated = county_allocations(plan)
+    rows = []
+    for source, field_name in SOURCE_FIELDS.items():
+        asked = sum((getattr(item, field_name) or ZERO for item in items), ZERO)
+        if asked or source in allocated:
+            rows.append(
+                {
+                    "source": source,
+                    "label": str(FundLevel(source).label),
+                    "asked": asked,
+                    "allocated": allocated.get(source),
+                }
+            )
+    return rows
 
 
 def plans_visible_to(*, user):

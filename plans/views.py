@@ -106,7 +106,6 @@ def plan_detail(request, pk):
             "rows": rows,
             "review": review,
             "totals": selectors.plan_totals(items),
-            "allocated": selectors.county_allocation(plan),
             "events": selectors.plan_events(plan),
             "can_edit": editable and services.can_compile(user),
             "can_submit": editable and services.can_compile(user),

@@ -71,6 +71,21 @@ class ConstructionKind(models.TextChoices):
     CAMPUS = "campus", _("Campus culture, greening and paving")
 
 
+# The kinds of construction that are buildings (校舍): their floor area is what a school's
+# area per pupil counts. Sports grounds and halls, walls and gates, greening and paving are not.
+BUILDING_KINDS = frozenset(
+    {
+        ConstructionKind.TEACHING,
+        ConstructionKind.DORMITORY,
+        ConstructionKind.TEACHER_HOUSING,
+        ConstructionKind.CANTEEN,
+        ConstructionKind.BATHHOUSE,
+        ConstructionKind.TOILET,
+        ConstructionKind.BOILER,
+    }
+)
+
+
 class WorkType(models.TextChoices):
     NEW = "new", _("New building")
     EXTENSION = "extension", _("Rebuilding or extension")

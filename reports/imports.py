@@ -1,15 +1,13 @@
 """The monthly report's Excel round trip: download the month pre-filled, fill it offline, upload
 it (see gaibo/imports.py). Each row is saved by the same service as the entry page."""
 
-import hashlib
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gaibo.forms import WanYuanField
-from gaibo.imports import ImportForm, SheetDateField, SheetImport
+from gaibo.imports import ImportForm, SheetDateField, SheetImport, fingerprint
 from gaibo.money import YUAN_PER_WAN, wan_text
 from reports import selectors, services
 
@@ -120,9 +118,7 @@ def report_sheet(report) -> SheetImport:
         ]
 
     def snapshot() -> str:
-        current = report.lines.order_by("pk").values_list("pk", "version")
-        versions = ",".join(f"{pk}:{version}" for pk, version in current)
-        return hashlib.sha256(versions.encode()).hexdigest()
+        return fingerprint(report.lines.order_by("pk").values_list("pk", "version"))
 
     return SheetImport(
         kind=f"reports.report.{report.pk}",

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from funding.choices import FundLevel
 from funding.models import Allocation, FundingPlanLine
@@ -36,7 +37,7 @@ def test_forbidden_content_and_ineligible_school_are_flagged_in_chinese(
     office = make_item(
         plan,
         users.gaizhou,
-        school=tree.schools["210881"],
+        school=SchoolFactory(county=tree.gaizhou),  # no teaching building in the register
         code="GZ-9",
         name="综合办公楼新建",
         construction_kind="teaching",
@@ -133,6 +134,172 @@ def test_an_annual_plan_repeats_the_five_year_plans_projects_without_a_flag(plan
     other = make_item(annual, users.gaizhou, school=tree.schools["210881"], code="GZ-2022-99")
     review = selectors.plan_review(annual)
     assert codes(review, other) == ["planned_twice"]
+
+
+def test_a_new_building_and_the_renovation_of_an_old_one_are_not_planned_twice(plan, users, tree):
+    # The fixture plans a new dormitory at 盖州市实验小学; the old one is renovated too.
+    renovation = make_item(
+        plan,
+        users.gaizhou,
+        school=tree.schools["210881"],
+        code="GZ-2022-02",
+        name="旧宿舍维修改造",
+        work_type="renovation",
+    )
+    review = selectors.plan_review(plan)
+    assert codes(review, renovation) == []
+    assert codes(review, plan.items.get(code="GZ-2022-01")) == []
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.SUBMITTED
+
+
+def test_a_project_of_the_programme_in_the_register_is_the_same_content_planned_twice(
+    plan, users, tree
+):
+    # The register already holds 盖州市实验小学's new teaching building (capacity programme).
+    existing = tree.projects["210881"]
+    again = make_item(
+        plan,
+        users.gaizhou,
+        school=tree.schools["210881"],
+        code="GZ-2024-01",
+        name="综合教学楼",
+        construction_kind="teaching",
+        plan_year=2024,
+    )
+    with translation.override("zh-hans"):
+        review = selectors.plan_review(plan)
+    assert codes(review, again) == ["planned_twice"]
+    message = review.items[again.pk][0].message
+    assert "盖州市实验小学的同一内容（教学及辅助用房·新建）已列入" in message
+    assert f"{existing.code} {existing.name}（项目库已有项目）" in message
+    with pytest.raises(ValidationError, match="1个问题须先整改"):
+        services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    # Its renovation, or the same building at another programme's school, is not the same.
+    again.work_type = "renovation"
+    services.plan_item_save(item=again, acting_user=users.gaizhou)
+    assert codes(selectors.plan_review(plan), again) == []
+
+
+def test_an_item_of_another_plan_is_named_with_its_plan(plan, users, tree):
+    annual = services.plan_create(
+        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2022, title="2022年度计划"),
+        acting_user=users.gaizhou,
+    )
+    other = make_item(annual, users.gaizhou, school=tree.schools["210881"], code="GZ-2022-99")
+    with translation.override("zh-hans"):
+        message = selectors.plan_review(annual).items[other.pk][0].message
+    assert "GZ-2022-01 学生宿舍新建工程（见“盖州市能力提升规划”）" in message
+
+
+def test_an_approved_project_repeated_by_the_annual_plan_is_not_planned_twice(plan, users, tree):
+    approve_all(plan, users)
+    annual = services.plan_create(
+        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2022, title="2022年度计划"),
+        acting_user=users.gaizhou,
+    )
+    same = make_item(annual, users.gaizhou, school=tree.schools["210881"])
+    assert Project.objects.filter(code=same.code).exists()
+    assert codes(selectors.plan_review(annual), same) == []
+
+
+def _tranche(tree, source, amount, number):
+    return Allocation.objects.create(
+        source=source,
+        document_number=f"营财教〔2022〕{number}号",
+        issued_on="2022-03-15",
+        year=2022,
+        recipient=tree.gaizhou,
+        amount=Decimal(amount),
+    )
+
+
+def test_over_allocation_is_compared_source_by_source(plan, users, tree):
+    # The plan asks 205万 central and 205万 county matching funds, 410万 in all.
+    _tranche(tree, FundLevel.CENTRAL, "4000000", 1)
+    _tranche(tree, FundLevel.COUNTY, "1000000", 2)
+    # 500万 allocated in all is more than the 410万 planned, but not of each source.
+    with translation.override("zh-hans"):
+        review = selectors.plan_review(plan)
+    assert [flag.code for flag in review.plan] == ["over_allocation"]
+    assert review.plan[0].message == (
+        "规划申请县级配套资金205.00万元，超过2021-2025年已下达该县区的县级配套资金100.00万元。"
+    )
+    _tranche(tree, FundLevel.COUNTY, "1050000", 3)
+    assert selectors.plan_review(plan).plan == []
+
+
+def test_a_source_without_a_tranche_is_shown_but_not_flagged(client, plan, users, tree):
+    make_item(
+        plan,
+        users.gaizhou,
+        school=tree.schools["210881"],
+        code="GZ-2023-02",
+        name="图书购置",
+        category=ProjectCategory.EQUIPMENT,
+        planned_amount=Decimal("100000.00"),
+        fund_central=0,
+        fund_county=0,
+        fund_provincial=Decimal("100000.00"),
+        plan_year=2023,
+    )
+    _tranche(tree, FundLevel.CENTRAL, "1000000", 1)
+    review = selectors.plan_review(plan)
+    assert [row["source"] for row in review.sources] == [
+        FundLevel.CENTRAL,
+        FundLevel.PROVINCIAL,
+        FundLevel.COUNTY,
+    ]
+    # Central: 205万 asked, 100万 allocated; provincial and county: no tranche yet.
+    assert [flag.code for flag in review.plan] == ["over_allocation"]
+    client.force_login(users.city)
+    page = client.get(plan.get_absolute_url()).content.decode()
+    table = page[page.index('id="plan-sources"') :]
+    table = table[: table.index("</table>")]
+    assert '中央</td><td class="num">205.00</td><td class="num">100.00</td>' in table
+    provincial = '省级</td><td class="num">10.00</td><td class="num"><span class="muted">'
+    assert provincial + "这些年度尚无资金下达记录" in table
+
+
+def test_area_per_pupil_sums_the_schools_buildings_of_the_plan_and_the_register(
+    plan, users, tree, settings
+):
+    settings.GAIBO_PLAN_AREA_PER_PUPIL = Decimal("10")
+    school = SchoolFactory(county=tree.gaizhou, name="盖州市榜式堡小学", pupils=100)
+    dormitory, canteen, playground, wall = (
+        make_item(
+            plan,
+            users.gaizhou,
+            school=school,
+            code=code,
+            name=name,
+            construction_kind=kind,
+            planned_area=Decimal(area),
+        )
+        for code, name, kind, area in (
+            ("B-1", "学生宿舍新建", "dormitory", "600"),
+            ("B-2", "食堂新建", "canteen", "300"),
+            # Grounds and walls are not buildings: 5,000 m² of playground is no floor area.
+            ("B-3", "塑胶运动场", "sports", "5000"),
+            ("B-4", "围墙大门", "enclosure", "800"),
+        )
+    )
+    # 900 m² of buildings for 100 pupils: 9 m² per pupil, within the standard.
+    review = selectors.plan_review(plan)
+    assert all(codes(review, item) == [] for item in (dormitory, canteen, playground, wall))
+    # Another programme's building does not count; a teaching building of this programme in
+    # the register does: 1,100 m², 11 m² per pupil.
+    ProjectFactory(school=school, programme=Programme.COMPREHENSIVE, plan_year=2016)
+    ProjectFactory(school=school, code="BSP-9", work_type="renovation", planned_area=Decimal("200"))
+    with translation.override("zh-hans"):
+        review = selectors.plan_review(plan)
+    assert codes(review, dormitory) == codes(review, canteen) == ["over_standard"]
+    assert codes(review, playground) == codes(review, wall) == []
+    assert review.items[dormitory.pk][0].message == (
+        "盖州市榜式堡小学规划的校舍合计1,100㎡（B-1 600㎡；B-2 300㎡；项目库中的BSP-9 200㎡），"
+        "在校生100人，生均11.0㎡，超过生均10㎡的标准（运动场地、围墙、绿化等不计入）。"
+    )
 
 
 def test_blocking_flags_stop_the_submission_and_change_nothing(plan, users, kindergarten):
