@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from funding.models import Allocation, Arrival, FundingPlanLine, FundTotals, Payment
 from gaibo.money import ZERO, wan_text
 from gaibo.services import recorded_delete, validated_save
-from plans.selectors import is_baselined
+from projects.baseline import is_baselined
 from projects.models import District, Project
 
 

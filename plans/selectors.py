@@ -9,12 +9,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from funding.models import Allocation
 from gaibo.money import ZERO, wan_text
+from plans.access import can_compile
 from plans.choices import ChangeState, FlagSeverity, PlanState
 from plans.models import ChangeRequest, Plan, PlanEvent, PlanItem
+from projects.baseline import Baseline
 from projects.choices import PROGRAMME_YEARS, Programme, ProjectCategory
 from projects.models import District, Project
 
@@ -48,21 +51,6 @@ def public_text(text: str) -> str:
 
 # Parts of a school the programmes do not fund, named in a project's name or content.
 INELIGIBLE_SECTIONS = ("高中部", "幼儿园", "附属幼儿园", "学前班")
-
-# The fields of a project that only an approved plan or change request may change.
-BASELINE_FIELDS = (
-    "code",
-    "name",
-    "school",
-    "programme",
-    "category",
-    "construction_kind",
-    "work_type",
-    "plan_year",
-    "content",
-    "planned_area",
-    "planned_amount",
-)
 
 
 def _forbidden_message(kind: str, word: str) -> str:
@@ -394,6 +382,20 @@ def baseline_item(project_id) -> PlanItem | None:
 
 def is_baselined(project_id) -> bool:
     return project_id is not None and approved_items().filter(project_id=project_id).exists()
+
+
+def project_baseline(project_id, *, user) -> Baseline | None:
+    """The project's baseline as its pages show it (projects.baseline asks for it)."""
+    item = baseline_item(project_id)
+    if item is None:
+        return None
+    return Baseline(
+        plan_title=item.plan.title,
+        end_year=item.end_year,
+        change_url=reverse("plans:change_create", args=[project_id]),
+        may_request_change=can_compile(user),
+        changes=list(change_requests_of(project=project_id, user=user)),
+    )
 
 
 def change_requests_visible_to(*, user):

@@ -9,15 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from funding.services import funding_plan_save
-from gaibo.choices import Role
 from gaibo.money import wan_text
 from gaibo.services import recorded_delete, validated_save
 from plans import selectors
+from plans.access import can_approve, can_compile, can_review
 from plans.choices import (
     EDITABLE_PLAN_STATES,
-    PLAN_APPROVER_ROLES,
-    PLAN_COMPILER_ROLES,
-    PLAN_REVIEWER_ROLES,
     SOURCE_FIELDS,
     ChangeKind,
     ChangeState,
@@ -28,31 +25,6 @@ from plans.models import ChangeRequest, Plan, PlanComment, PlanEvent, PlanItem, 
 from projects.choices import PROGRAMME_YEARS, DistrictLevel, ProjectCategory
 from projects.models import District, EquipmentLine, Project, School
 from projects.services import project_save
-
-
-def _has_role(user, roles) -> bool:
-    """The role, and for an administrator the whole tree: one placed in a county may not
-    review or approve (its own) plans."""
-    if not user.is_active:
-        return False
-    if user.role == Role.ADMINISTRATOR or user.is_superuser:
-        return user.sees_everything
-    return user.role in roles
-
-
-def can_compile(user) -> bool:
-    """Compile a county's plan and ask for changes to its approved projects."""
-    return _has_role(user, PLAN_COMPILER_ROLES)
-
-
-def can_review(user) -> bool:
-    """Review the counties' plans (the city) and decide their change requests."""
-    return _has_role(user, PLAN_REVIEWER_ROLES)
-
-
-def can_approve(user) -> bool:
-    """Give a plan its final approval (the province)."""
-    return _has_role(user, PLAN_APPROVER_ROLES)
 
 
 def _visible_plan(plan: Plan, user, *, lock: bool = False) -> Plan:
