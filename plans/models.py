@@ -315,7 +315,8 @@ class PlanEvent(models.Model):
 
 
 class PlanComment(models.Model):
-    """A reviewer's comment on one project of a plan, made with a step (a return)."""
+    """A reviewer's comment on one project of a plan, made with a step (a return). It keeps
+    the project's code and name, so that it still reads after the county removed the project."""
 
     DISTRICT_LOOKUP = "event__plan__county"
 
@@ -325,12 +326,18 @@ class PlanComment(models.Model):
         on_delete=models.CASCADE,
         related_name="comments",
     )
+    # The county may remove the project after the comment (the comment stays, with the
+    # project's code and name as they were).
     item = models.ForeignKey(
         "plans.PlanItem",
         verbose_name=_("plan item"),
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         related_name="comments",
+        null=True,
+        blank=True,
     )
+    item_code = models.CharField(_("project code"), max_length=32)
+    item_name = models.CharField(_("project name"), max_length=200)
     text = models.TextField(_("comment"))
 
     objects = ScopedQuerySet.as_manager()
@@ -351,6 +358,8 @@ class PlanComment(models.Model):
         return self.text[:50]
 
     def get_absolute_url(self):
+        if self.item_id is None:
+            return self.event.get_absolute_url()
         return self.item.get_absolute_url()
 
 

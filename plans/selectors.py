@@ -344,15 +344,17 @@ def plan_totals(items) -> dict:
 
 
 def plan_events(plan: Plan):
-    return plan.events.select_related("actor").prefetch_related("comments__item")
+    return plan.events.select_related("actor").prefetch_related("comments")
 
 
 def comments_by_item(plan: Plan) -> dict:
-    """The reviewers' comments on each item, oldest first: {item pk: [(event, text)]}."""
+    """The reviewers' comments on each item, oldest first: {item pk: [(event, comment)]};
+    those on items the county has removed since under None (the comment keeps their code and
+    name)."""
     comments = defaultdict(list)
     for event in plan_events(plan):
         for comment in event.comments.all():
-            comments[comment.item_id].append((event, comment.text))
+            comments[comment.item_id].append((event, comment))
     return comments
 
 

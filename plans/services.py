@@ -192,7 +192,10 @@ def plan_return(*, plan: Plan, acting_user, reason: str = "", comments: dict) ->
         reason=reason.strip(),
     )
     for pk, text in comments.items():
-        comment = PlanComment(event=event, item=items[pk], text=text)
+        item = items[pk]
+        comment = PlanComment(
+            event=event, item=item, item_code=item.code, item_name=item.name, text=text
+        )
         comment.full_clean()
         comment.save()
     return plan

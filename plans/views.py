@@ -104,6 +104,7 @@ def plan_detail(request, pk):
         {
             "plan": plan,
             "rows": rows,
+            "removed_comments": comments.get(None, []),
             "review": review,
             "totals": selectors.plan_totals(items),
             "allocated": selectors.county_allocation(plan),

@@ -1,5 +1,6 @@
 """Plans: the automatic flags, the review steps, the baseline and change requests."""
 
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from funding.models import Allocation, FundingPlanLine
 from funding.services import funding_plan_save
 from plans import selectors, services
 from plans.choices import ChangeKind, ChangeState, PlanAction, PlanKind, PlanState
-from plans.models import ChangeRequest, Plan, PlanEvent
+from plans.models import ChangeRequest, Plan, PlanComment, PlanEvent
 from projects.choices import Programme, ProjectCategory
 from projects.models import Project
 from projects.services import project_save
@@ -174,7 +175,7 @@ def test_the_review_journey_records_every_step(plan, users):
     with pytest.raises(ValidationError):
         services.plan_return(plan=plan, acting_user=users.city, comments={})
     services.plan_return(plan=plan, acting_user=users.city, comments={item.pk: "面积偏大,请核减。"})
-    assert selectors.comments_by_item(plan)[item.pk][0][1] == "面积偏大,请核减。"
+    assert selectors.comments_by_item(plan)[item.pk][0][1].text == "面积偏大,请核减。"
     item.planned_area = Decimal("1000.00")
     services.plan_item_save(item=item, acting_user=users.gaizhou)
     services.plan_submit(plan=plan, acting_user=users.gaizhou)
@@ -436,3 +437,28 @@ def test_an_administrator_placed_in_a_county_does_not_review_or_approve(plan, us
     assert services.can_compile(local_admin) is False
     assert not services.can_review(local_admin) and not services.can_approve(local_admin)
     assert services.can_review(users.admin) and services.can_approve(users.admin)
+
+
+def test_a_citys_comment_outlives_the_project_the_county_removes(plan, users):
+    item = plan.items.get(code="GZ-2023-01")
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    services.plan_return(plan=plan, acting_user=users.city, comments={item.pk: "与宿舍项目重复"})
+    services.plan_item_delete(item=item, acting_user=users.gaizhou)
+    comment = PlanComment.objects.get()
+    assert comment.item is None
+    assert (comment.item_code, comment.item_name) == ("GZ-2023-01", "计算机教室设备购置")
+    [(event, kept)] = selectors.comments_by_item(plan)[None]
+    assert kept.text == "与宿舍项目重复" and event.actor == users.city
+
+
+def test_the_migration_keeps_the_code_and_name_of_commented_projects(plan, users):
+    from django.apps import apps
+
+    migration = importlib.import_module("plans.migrations.0002_plans_changes")
+    item = plan.items.get(code="GZ-2022-01")
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    services.plan_return(plan=plan, acting_user=users.city, comments={item.pk: "面积偏大"})
+    PlanComment.objects.update(item_code="", item_name="")  # as the rows stood before
+    migration.keep_code_and_name(apps, None)
+    comment = PlanComment.objects.get()
+    assert (comment.item_code, comment.item_name) == ("GZ-2022-01", "学生宿舍新建工程")

@@ -422,3 +422,15 @@ def test_a_scope_change_of_equipment_by_page(client, plan, users):
     assert response.url == change.get_absolute_url()
     page = client.get(change.get_absolute_url()).content.decode()
     assert "学生计算机 × 50" in page and "50.00" in page
+
+
+def test_the_plan_page_shows_a_comment_on_a_removed_project(client, plan, users):
+    item = plan.items.get(code="GZ-2023-01")
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    services.plan_return(plan=plan, acting_user=users.city, comments={item.pk: "与宿舍项目重复"})
+    login(client, users.gaizhou)
+    client.post(reverse("plans:item_delete", args=[plan.pk, item.pk]))
+    assert not plan.items.filter(code="GZ-2023-01").exists()
+    page = client.get(reverse("plans:plan_detail", args=[plan.pk])).content.decode()
+    assert "已删除的项目 GZ-2023-01 计算机教室设备购置" in page
+    assert "与宿舍项目重复" in page
