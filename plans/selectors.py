@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from funding.models import Allocation
 from gaibo.money import ZERO, wan_text
+from plans import baseline
 from plans.access import can_compile
 from plans.choices import ChangeState, FlagSeverity, PlanState
 from plans.models import ChangeRequest, Plan, PlanEvent, PlanItem
@@ -300,7 +301,16 @@ def plan_review(plan: Plan, items=None) -> PlanReview:
                 % {"total": wan_text(total), "allocated": wan_text(allocated), "years": plan.years},
             )
         )
+    _baseline_flags(plan, items, review)
     return review
+
+
+def _baseline_flags(plan: Plan, items, review: PlanReview) -> None:
+    """What the province's approval would refuse, flagged while the county compiles: a code
+    of another county's project, a project approved before with other figures (a change
+    request's business), a project the register would not accept (plans.baseline)."""
+    for pk, problems in baseline.problems(plan, items).items():
+        review.items[pk] += [Flag(code, FlagSeverity.BLOCKING, text) for code, text in problems]
 
 
 def county_allocation(plan: Plan) -> Decimal:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from funding.services import funding_plan_save
 from gaibo.money import wan_text
 from gaibo.services import recorded_delete, validated_save
-from plans import selectors
+from plans import baseline, selectors
 from plans.access import can_approve, can_compile, can_review
 from plans.choices import (
     EDITABLE_PLAN_STATES,
@@ -235,47 +235,26 @@ def plan_approve(*, plan: Plan, acting_user, reason: str = "") -> Plan:
     return plan
 
 
-def _project_values(item: PlanItem) -> dict:
-    return {
-        "school": item.school,
-        "programme": item.plan.programme,
-        "category": item.category,
-        "construction_kind": item.construction_kind,
-        "work_type": item.work_type,
-        "plan_year": item.plan_year,
-        "content": item.content,
-        "planned_area": item.planned_area,
-        "planned_amount": item.planned_amount,
-    }
-
-
 def _baseline_project(item: PlanItem, plan: Plan, acting_user) -> Project:
-    values = _project_values(item)
+    """The project of the register the approved item makes, or confirms. The review flags
+    each refusal below while the county compiles (plans.baseline.problems); they are checked
+    again here, under the project's lock, for what changed since (another county approved
+    first, a change request was approved meanwhile)."""
     project = Project.objects.select_for_update().filter(code=item.code).first()
     if project is not None:
         if project.school.county_id != plan.county_id:
-            raise ValidationError(
-                _("%(code)s: another county already has a project with this code.")
-                % {"code": item.code}
-            )
-        if selectors.is_baselined(project.pk):
-            # An annual plan confirms a project of the approved five-year plan as it stands.
-            if any(getattr(project, name) != value for name, value in values.items()):
-                raise ValidationError(
-                    _(
-                        "%(code)s: the project was approved in another plan with other "
-                        "figures; change it through a change request."
-                    )
-                    % {"code": item.code}
-                )
+            raise ValidationError(baseline.code_taken_message(item.code))
+        approved = selectors.baseline_item(project.pk)
+        if approved is not None:
+            # A plan repeating a project of an approved plan confirms it as it stands.
+            changed = baseline.differences(item, plan, project, end_year=approved.end_year)
+            if changed:
+                raise ValidationError(baseline.differs_message(item.code, changed))
             return project
         removed = list(project.equipment_lines.all())
     else:
-        project = Project(code=item.code)
         removed = []
-    project.name = item.name
-    for name, value in values.items():
-        setattr(project, name, value)
+    project = baseline.candidate(item, plan, project)
     lines = [
         EquipmentLine(
             category=line.category,
@@ -296,9 +275,7 @@ def _baseline_project(item: PlanItem, plan: Plan, acting_user) -> Project:
             baseline_change=True,
         )
     except ValidationError as error:
-        raise ValidationError(
-            _("%(code)s: %(problems)s") % {"code": item.code, "problems": " ".join(error.messages)}
-        ) from None
+        raise ValidationError(baseline.invalid_message(item.code, error.messages)) from None
     funding_plan_save(
         project=project,
         amounts={source: getattr(item, field) for source, field in SOURCE_FIELDS.items()},

@@ -6,13 +6,14 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from funding.choices import FundLevel
 from funding.models import Allocation, FundingPlanLine
 from funding.services import funding_plan_save
 from plans import selectors, services
 from plans.choices import ChangeKind, ChangeState, PlanAction, PlanKind, PlanState
-from plans.models import ChangeRequest, Plan, PlanComment, PlanEvent
+from plans.models import ChangeRequest, Plan, PlanComment, PlanEvent, PlanItem, PlanItemLine
 from projects.choices import Programme, ProjectCategory
 from projects.models import Project
 from projects.services import project_save
@@ -337,28 +338,175 @@ def test_the_public_list_holds_only_approved_projects(plan, users, tree):
     assert len(list(selectors.public_projects(school="实验小学"))) == 2
 
 
-def test_an_annual_plan_confirms_the_approved_projects_or_is_refused(approved, users, tree):
-    annual = services.plan_create(
-        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2022, title="2022年度计划"),
-        acting_user=users.gaizhou,
+def annual_plan(tree, users, year, county=None):
+    return services.plan_create(
+        plan=Plan(
+            county=county or tree.gaizhou,
+            kind=PlanKind.ANNUAL,
+            first_year=year,
+            title=f"{year}年度计划",
+        ),
+        acting_user=users.gaizhou if county is None else users.dashiqiao,
     )
+
+
+def flag_messages(plan, item) -> list[str]:
+    with translation.override("zh-hans"):
+        return [flag.message for flag in selectors.plan_review(plan).items[item.pk]]
+
+
+def test_an_annual_plan_confirms_the_approved_projects(approved, users, tree):
+    annual = annual_plan(tree, users, 2022)
     same = make_item(annual, users.gaizhou, school=tree.schools["210881"])
+    assert codes(selectors.plan_review(annual), same) == []
     approve_all(annual, users)
     same.refresh_from_db()
     assert same.project == approved
     assert Project.objects.filter(code=approved.code).count() == 1
 
-    other_year = services.plan_create(
-        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2023, title="2023年度计划"),
+
+@pytest.mark.parametrize(
+    ("changes", "told"),
+    [
+        ({"plan_year": 2023}, "计划年度:批准为2022,本计划为2023"),
+        ({"end_year": 2023}, "完成年度:批准为2022,本计划为2023"),
+        (
+            {"fund_central": Decimal("2000000"), "fund_county": Decimal("1600000")},
+            "中央资金(万元):批准为180.00,本计划为200.00",
+        ),
+        (
+            {"name": "学生宿舍改扩建工程"},
+            "项目名称:批准为学生宿舍新建工程,本计划为学生宿舍改扩建工程",
+        ),
+        ({"content": "五层框架"}, "项目内容"),
+        ({"planned_area": Decimal("1300")}, "计划建筑面积(m²):批准为1200,本计划为1300"),
+    ],
+)
+def test_an_annual_plan_that_moves_an_approved_project_is_flagged_and_not_submitted(
+    approved, users, tree, changes, told
+):
+    year = changes.get("plan_year", 2022)
+    annual = annual_plan(tree, users, year)
+    item = make_item(annual, users.gaizhou, school=tree.schools["210881"], **changes)
+    assert codes(selectors.plan_review(annual), item) == ["differs_from_baseline"]
+    [message] = flag_messages(annual, item)
+    assert told in message and "项目调整申请" in message and "GZ-2022-01" in message
+    with pytest.raises(ValidationError, match="1个问题须先整改"):
+        services.plan_submit(plan=annual, acting_user=users.gaizhou)
+
+
+def test_an_annual_plan_with_other_equipment_lines_is_flagged(plan, users, tree):
+    approve_all(plan, users)
+    annual = annual_plan(tree, users, 2023)
+    item = services.plan_item_save(
+        item=PlanItem(
+            plan=annual,
+            code="GZ-2023-01",
+            name="计算机教室设备购置",
+            school=tree.schools["210881"],
+            category=ProjectCategory.EQUIPMENT,
+            plan_year=2023,
+            end_year=2023,
+            planned_amount=Decimal("500000.00"),
+            fund_central=Decimal("250000.00"),
+            fund_county=Decimal("250000.00"),
+        ),
+        lines=[
+            PlanItemLine(
+                category="computers",
+                name="学生计算机",
+                unit="set",
+                quantity=50,
+                amount=Decimal("500000"),
+            )
+        ],
         acting_user=users.gaizhou,
     )
-    make_item(other_year, users.gaizhou, school=tree.schools["210881"], plan_year=2023)
-    services.plan_submit(plan=other_year, acting_user=users.gaizhou)
-    services.plan_city_approve(plan=other_year, acting_user=users.city)
-    with pytest.raises(ValidationError, match="项目调整申请"):
-        services.plan_approve(plan=other_year, acting_user=users.province)
-    approved.refresh_from_db()
-    assert approved.plan_year == 2022
+    [message] = flag_messages(annual, item)
+    assert "设备明细" in message
+
+
+def test_a_code_of_another_countys_project_is_flagged_while_compiling(approved, users, tree):
+    other = annual_plan(tree, users, 2022, county=tree.dashiqiao)
+    item = make_item(other, users.dashiqiao, school=tree.schools["210882"])
+    assert codes(selectors.plan_review(other), item) == ["code_taken"]
+    [message] = flag_messages(other, item)
+    assert "GZ-2022-01" in message and "其他县(区)" in message and "盖州" not in message
+    with pytest.raises(ValidationError):
+        services.plan_submit(plan=other, acting_user=users.dashiqiao)
+
+
+def test_a_registered_project_the_plan_cannot_take_over_is_flagged(plan, users, tree):
+    started = ProjectFactory(
+        school=tree.schools["210881"],
+        code="GZ-2024-01",
+        plan_year=2024,
+        approved_on="2024-03-01",
+        tendered_on="2024-03-20",
+        contracted_on="2024-04-01",
+        started_on="2024-04-10",
+        status="started",
+    )
+    item = make_item(
+        plan,
+        users.gaizhou,
+        school=started.school,
+        code=started.code,
+        name="多媒体设备购置",
+        category=ProjectCategory.EQUIPMENT,
+        planned_amount=Decimal("100000.00"),
+        plan_year=2024,
+    )
+    assert codes(selectors.plan_review(plan), item) == ["not_a_project"]
+    [message] = flag_messages(plan, item)
+    assert "GZ-2024-01" in message and "无法列入项目台账" in message and "开工日期" in message
+
+
+def test_the_provinces_approval_checks_again_what_changed_since_the_review(
+    plan, users, tree, monkeypatch
+):
+    """Another county's plan took the code after the city's review: the approval refuses,
+    by the flags and, were they skipped, by its own check, and changes nothing."""
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    services.plan_city_approve(plan=plan, acting_user=users.city)
+    other = services.plan_create(
+        plan=Plan(county=tree.dashiqiao, kind=PlanKind.FIVE_YEAR, title="大石桥市规划"),
+        acting_user=users.dashiqiao,
+    )
+    make_item(other, users.dashiqiao, school=tree.schools["210882"])
+    services.plan_submit(plan=other, acting_user=users.dashiqiao)
+    services.plan_city_approve(plan=other, acting_user=users.city)
+    services.plan_approve(plan=other, acting_user=users.province)
+    with pytest.raises(ValidationError, match="1个问题须先整改"):
+        services.plan_approve(plan=plan, acting_user=users.province)
+    monkeypatch.setattr(services, "_require_no_blocking_flags", lambda plan: None)
+    with pytest.raises(ValidationError, match="项目编号GZ-2022-01已被其他县"):
+        services.plan_approve(plan=plan, acting_user=users.province)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.CITY_APPROVED
+    assert not Project.objects.filter(code="GZ-2023-01").exists()
+
+
+def test_the_approval_refuses_a_project_changed_since_by_a_change_request(
+    approved, users, tree, monkeypatch
+):
+    annual = annual_plan(tree, users, 2022)
+    make_item(annual, users.gaizhou, school=tree.schools["210881"])
+    services.plan_submit(plan=annual, acting_user=users.gaizhou)
+    services.plan_city_approve(plan=annual, acting_user=users.city)
+    change = services.change_request_create(
+        project=approved,
+        kind=ChangeKind.DURATION,
+        new_values={"plan_year": 2022, "end_year": 2023},
+        reason="征地延迟",
+        acting_user=users.gaizhou,
+    )
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    monkeypatch.setattr(services, "_require_no_blocking_flags", lambda plan: None)
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
+        services.plan_approve(plan=annual, acting_user=users.province)
+    assert "完成年度:批准为2023,本计划为2022" in error.value.messages[0]
+    assert "项目调整申请" in error.value.messages[0]
 
 
 def test_a_scope_change_changes_the_equipment_lines_with_their_history(plan, users):

@@ -434,3 +434,16 @@ def test_the_plan_page_shows_a_comment_on_a_removed_project(client, plan, users)
     page = client.get(reverse("plans:plan_detail", args=[plan.pk])).content.decode()
     assert "已删除的项目 GZ-2023-01 计算机教室设备购置" in page
     assert "与宿舍项目重复" in page
+
+
+def test_the_plan_page_tells_the_county_to_ask_for_a_change_request(client, plan, users, tree):
+    approve_all(plan, users)
+    annual = services.plan_create(
+        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2022, title="2022年度计划"),
+        acting_user=users.gaizhou,
+    )
+    make_item(annual, users.gaizhou, school=tree.schools["210881"], end_year=2024)
+    page = login(client, users.gaizhou).get(annual.get_absolute_url()).content.decode()
+    assert "完成年度:批准为2022,本计划为2024" in page
+    assert "项目调整申请" in page
+    assert re.search(r'<button type="submit" class="primary" disabled>上报市级审核', page)
