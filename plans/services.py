@@ -485,41 +485,46 @@ def change_request_decide(
 
 
 def _apply(change: ChangeRequest, acting_user) -> None:
+    """Apply an approved change to the project and to every approved plan item carrying it.
+
+    One baseline, many copies: the project of the register (with its funding plan and its
+    equipment lines) holds the baseline, and each item of a province-approved plan that
+    carries the project (the five-year plan's, each annual plan's) is a copy of it, the
+    approval having refused any item that differs (plans.baseline). So the change is made to
+    the project and to all those copies in one transaction: no approved plan keeps the old
+    years, amounts or scope (their history does). A plan still being compiled that carries
+    the project is flagged until the county enters the new figures.
+    """
     project = Project.objects.select_for_update(of=("self",)).get(pk=change.project_id)
-    item = PlanItem.objects.get(pk=change.item_id)
-    if current_values(project, item, change.kind) != change.old_values:
+    if current_values(project, change.item, change.kind) != change.old_values:
         raise ValidationError(
             _("The project changed after this request was made; ask the county for a new one.")
         )
     new = change.new_values
     _check_new_values(project, change.kind, new)
-    reason = _("Change request approved: %(reason)s") % {"reason": change.reason}
+    items = list(
+        selectors.approved_items()
+        .filter(project=project)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
     if change.kind == ChangeKind.VALUE:
-        project.planned_amount = item.planned_amount = Decimal(new["planned_amount"])
-        for field in SOURCE_FIELDS.values():
-            setattr(item, field, Decimal(new[field]))
+        values = {name: Decimal(value) for name, value in new.items()}
     elif change.kind == ChangeKind.DURATION:
-        project.plan_year = item.plan_year = int(new["plan_year"])
-        item.end_year = int(new["end_year"])
+        values = {"plan_year": int(new["plan_year"]), "end_year": int(new["end_year"])}
     else:
         area = new["planned_area"]
-        project.planned_area = item.planned_area = Decimal(area) if area else None
-        project.content = item.content = new["content"]
+        values = {"planned_area": Decimal(area) if area else None, "content": new["content"]}
+    for name, value in values.items():
+        if name != "end_year" and name not in SOURCE_FIELDS.values():
+            setattr(project, name, value)
     lines, removed = (), ()
-    if change.kind == ChangeKind.SCOPE and new["lines"] != change.old_values["lines"]:
+    lines_changed = change.kind == ChangeKind.SCOPE and new["lines"] != change.old_values["lines"]
+    if lines_changed:
         lines = _equipment_lines(new["lines"])
         removed = list(project.equipment_lines.all())
-        item.lines.all().delete()
-        for line in lines:
-            PlanItemLine(
-                item=item,
-                category=line.category,
-                name=line.item,
-                unit=line.unit,
-                quantity=line.quantity,
-                amount=line.amount,
-            ).save()
-    project._change_reason = item._change_reason = reason
+    reason = _("Change request approved: %(reason)s") % {"reason": change.reason}
+    project._change_reason = reason
     project_save(
         project=project,
         acting_user=acting_user,
@@ -530,8 +535,31 @@ def _apply(change: ChangeRequest, acting_user) -> None:
     if change.kind == ChangeKind.VALUE:
         funding_plan_save(
             project=project,
-            amounts={source: Decimal(new[field]) for source, field in SOURCE_FIELDS.items()},
+            amounts={source: values[field] for source, field in SOURCE_FIELDS.items()},
             acting_user=acting_user,
             baseline_change=True,
         )
-    validated_save(item, acting_user=acting_user)
+    for item in items:
+        for name, value in values.items():
+            setattr(item, name, value)
+        item._change_reason = reason
+        validated_save(item, acting_user=acting_user)
+        if lines_changed:
+            _replace_item_lines(item, lines, acting_user=acting_user)
+
+
+def _replace_item_lines(item: PlanItem, lines, *, acting_user) -> None:
+    for line in item.lines.all():
+        recorded_delete(line, acting_user=acting_user)
+    for line in lines:
+        validated_save(
+            PlanItemLine(
+                item=item,
+                category=line.category,
+                name=line.item,
+                unit=line.unit,
+                quantity=line.quantity,
+                amount=line.amount,
+            ),
+            acting_user=acting_user,
+        )

@@ -610,3 +610,68 @@ def test_the_migration_keeps_the_code_and_name_of_commented_projects(plan, users
     migration.keep_code_and_name(apps, None)
     comment = PlanComment.objects.get()
     assert (comment.item_code, comment.item_name) == ("GZ-2022-01", "学生宿舍新建工程")
+
+
+@pytest.fixture
+def twice_approved(approved, users, tree):
+    """The project in the approved five-year plan and in the approved 2022 annual plan."""
+    annual = annual_plan(tree, users, 2022)
+    make_item(annual, users.gaizhou, school=tree.schools["210881"])
+    approve_all(annual, users)
+    return approved
+
+
+def approved_copies(project):
+    return list(selectors.approved_items().filter(project=project).order_by("pk"))
+
+
+def test_an_approved_duration_change_moves_the_project_in_every_approved_plan(
+    twice_approved, users
+):
+    assert len(approved_copies(twice_approved)) == 2
+    change = services.change_request_create(
+        project=twice_approved,
+        kind=ChangeKind.DURATION,
+        new_values={"plan_year": 2022, "end_year": 2024},
+        reason="征地延迟",
+        acting_user=users.gaizhou,
+    )
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    assert [(i.plan.kind, i.plan_year, i.end_year) for i in approved_copies(twice_approved)] == [
+        (PlanKind.FIVE_YEAR, 2022, 2024),
+        (PlanKind.ANNUAL, 2022, 2024),
+    ]
+    five_year = approved_copies(twice_approved)[0]
+    before = five_year.history.order_by("history_date", "history_id").last().prev_record
+    assert before.end_year == 2022
+    assert five_year.history.latest().history_user == users.city
+
+
+def test_approved_value_and_scope_changes_reach_every_approved_plan(twice_approved, users):
+    value = services.change_request_create(
+        project=twice_approved,
+        kind=ChangeKind.VALUE,
+        new_values={
+            "planned_amount": "4000000",
+            "fund_central": "2200000",
+            "fund_county": "1800000",
+        },
+        reason="钢材涨价",
+        acting_user=users.gaizhou,
+    )
+    services.change_request_decide(change=value, approve=True, acting_user=users.city)
+    scope = services.change_request_create(
+        project=twice_approved,
+        kind=ChangeKind.SCOPE,
+        new_values={"planned_area": "1100", "content": "四层砖混"},
+        reason="核减面积",
+        acting_user=users.gaizhou,
+    )
+    services.change_request_decide(change=scope, approve=True, acting_user=users.city)
+    for item in approved_copies(twice_approved):
+        assert (item.planned_amount, item.fund_central, item.fund_county) == (
+            Decimal("4000000.00"),
+            Decimal("2200000.00"),
+            Decimal("1800000.00"),
+        )
+        assert (item.planned_area, item.content) == (Decimal("1100.00"), "四层砖混")
