@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gaibo.forms import WanYuanField
+from gaibo.forms import VersionedForm, WanYuanField
 from gaibo.money import ZERO
 from plans.choices import SOURCE_FIELDS, ChangeKind, PlanKind
 from plans.models import Plan, PlanItem, PlanItemLine
@@ -58,7 +58,9 @@ class FundsMixin:
         return data
 
 
-class PlanItemForm(FundsMixin, forms.ModelForm):
+class PlanItemForm(FundsMixin, VersionedForm):
+    """A project of the plan; two people editing it at once: the second is told (versions)."""
+
     planned_amount = WanYuanField(label=_("Planned amount (10,000 yuan)"), min_value=0)
     fund_central = WanYuanField(label=SOURCE_LABELS["fund_central"], required=False, min_value=0)
     fund_provincial = WanYuanField(

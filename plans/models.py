@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from gaibo.access import ScopedQuerySet
 from gaibo.constraints import choices_constraint
 from gaibo.money import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, ZERO, area_field, money_field
+from gaibo.versions import version_field
 from plans.choices import (
     SOURCE_FIELDS,
     ChangeKind,
@@ -164,8 +165,9 @@ class PlanItem(models.Model):
         help_text=_("The project of the register this item became when the plan was approved."),
     )
 
+    version = version_field()
     objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("historical plan item"))
+    history = HistoricalRecords(verbose_name=_("historical plan item"), excluded_fields=["version"])
 
     class Meta:
         ordering = ["plan", "plan_year", "code"]

@@ -1,7 +1,8 @@
 """Review fixes of the plans app (one migration for all of them):
 
 - a reviewer's comment survives the removal of its project (SET_NULL) and keeps the
-  project's code and name, filled here for the comments made before.
+  project's code and name, filled here for the comments made before;
+- a plan item has a version (gaibo.versions): of two people editing it, the second is told.
 """
 
 import django.db.models.deletion
@@ -46,6 +47,11 @@ class Migration(migrations.Migration):
             name="item_name",
             field=models.CharField(default="", max_length=200, verbose_name="project name"),
             preserve_default=False,
+        ),
+        migrations.AddField(
+            model_name="planitem",
+            name="version",
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
         migrations.RunPython(keep_code_and_name, migrations.RunPython.noop, elidable=False),
     ]

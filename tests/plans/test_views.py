@@ -447,3 +447,56 @@ def test_the_plan_page_tells_the_county_to_ask_for_a_change_request(client, plan
     assert "完成年度:批准为2022,本计划为2024" in page
     assert "项目调整申请" in page
     assert re.search(r'<button type="submit" class="primary" disabled>上报市级审核', page)
+
+
+def item_form_data(item, **changes) -> dict:
+    data = {
+        "code": item.code,
+        "name": item.name,
+        "school": item.school_id,
+        "category": item.category,
+        "construction_kind": item.construction_kind,
+        "work_type": item.work_type,
+        "content": item.content,
+        "plan_year": item.plan_year,
+        "end_year": item.end_year,
+        "planned_area": item.planned_area or "",
+        "planned_amount": item.planned_amount / 10000,
+        "fund_central": item.fund_central / 10000,
+        "fund_county": item.fund_county / 10000,
+        "lines-TOTAL_FORMS": "0",
+        "lines-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_second_of_two_edits_of_a_plan_item_is_told(client, plan, users, tree):
+    from tests.factories import UserFactory
+
+    colleague = UserFactory(username="gaizhou2", role="county_education", district=tree.gaizhou)
+    item = plan.items.get(code="GZ-2022-01")
+    url = reverse("plans:item_update", args=[plan.pk, item.pk])
+    loaded = login(client, users.gaizhou).get(url).context["form"]["loaded_version"].value()
+    other = client.__class__()
+    response = login(other, colleague).post(
+        url, item_form_data(item, loaded_version=loaded, content="四层框架")
+    )
+    assert response.status_code == 302
+    response = client.post(url, item_form_data(item, loaded_version=loaded, content="三层砖混"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "gaizhou2" in page and "您打开页面后" in page
+    assert "三层砖混" in page  # the refused input stays on the form
+    item.refresh_from_db()
+    assert (item.content, item.version) == ("四层框架", loaded + 1)
+    fresh = client.get(url).context["form"]["loaded_version"].value()
+    response = client.post(url, item_form_data(item, loaded_version=fresh, content="三层砖混"))
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.content == "三层砖混"
+    # A form sent without the version it was opened at is refused.
+    response = client.post(url, item_form_data(item, content="二层"))
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert item.content == "三层砖混"
