@@ -49,6 +49,7 @@ class ChangeState(models.TextChoices):
     PENDING = "pending", _("Awaiting the city")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the county")
 
 
 # The plan item's field holding the planned amount of each fund source (资金来源明确具体).

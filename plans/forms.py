@@ -211,6 +211,12 @@ class DecisionForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why it is withdrawn"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class PublicSearchForm(forms.Form):
     county = forms.ChoiceField(label=_("County"), required=False)
     school = forms.CharField(label=_("School"), required=False, max_length=100)

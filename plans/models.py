@@ -367,7 +367,8 @@ class PlanComment(models.Model):
 
 class ChangeRequest(models.Model):
     """A change to an approved project's amount, duration or scope (项目调整), decided by the
-    city. It keeps the values before and after; the project's history keeps them too."""
+    city, or withdrawn by the county while it waits. It keeps the values before and after;
+    the project's history keeps them too."""
 
     DISTRICT_LOOKUP = "project__school__county"
 
@@ -397,6 +398,7 @@ class ChangeRequest(models.Model):
         related_name="+",
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    # Who closed the request and when: the city deciding it, or the county withdrawing it.
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),

@@ -472,12 +472,51 @@ def change_request_decide(
     if change is None:
         raise PermissionDenied(_("This change request is outside your district."))
     if change.state != ChangeState.PENDING:
-        raise ValidationError(_("This change request has already been decided."))
+        raise ValidationError(_("This change request has already been decided or withdrawn."))
     if not approve and not note.strip():
         raise ValidationError({"decision_note": _("Say why the change is refused.")})
     if approve:
         _apply(change, acting_user)
     change.state = ChangeState.APPROVED if approve else ChangeState.REFUSED
+    change.decided_by = acting_user
+    change.decided_at = timezone.now()
+    change.decision_note = note.strip()
+    return validated_save(change, acting_user=acting_user)
+
+
+def may_withdraw(user, change: ChangeRequest) -> bool:
+    """Only the county that asked for the change withdraws it (the one who filed it, or a
+    compiler of the project's county), and only while it waits for the city."""
+    return (
+        change.state == ChangeState.PENDING
+        and can_compile(user)
+        and (
+            user.pk == change.requested_by_id
+            or (
+                user.district_id is not None and user.district_id == change.project.school.county_id
+            )
+        )
+    )
+
+
+@transaction.atomic
+def change_request_withdraw(*, change: ChangeRequest, acting_user, note: str = "") -> ChangeRequest:
+    """The county withdraws its change request before the city decides it; the request stays,
+    with who withdrew it, when, and why."""
+    change = (
+        ChangeRequest.objects.visible_to(acting_user)
+        .select_for_update(of=("self",))
+        .select_related("project__school")
+        .filter(pk=change.pk)
+        .first()
+    )
+    if change is None:
+        raise PermissionDenied(_("This change request is outside your district."))
+    if change.state != ChangeState.PENDING:
+        raise ValidationError(_("This change request has already been decided or withdrawn."))
+    if not may_withdraw(acting_user, change):
+        raise PermissionDenied(_("Only the county that asked for the change may withdraw it."))
+    change.state = ChangeState.WITHDRAWN
     change.decided_by = acting_user
     change.decided_at = timezone.now()
     change.decision_note = note.strip()

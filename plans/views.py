@@ -30,6 +30,7 @@ from plans.forms import (
     PublicSearchForm,
     ReasonForm,
     ReturnForm,
+    WithdrawForm,
     wanted_lines,
 )
 from plans.imports import plan_sheet
@@ -381,8 +382,34 @@ def change_detail(request, pk):
     return render(
         request,
         "plans/change_detail.html",
-        {"change": change, "rows": change_rows(change), "form": form, "can_decide": can_decide},
+        {
+            "change": change,
+            "rows": change_rows(change),
+            "form": form,
+            "can_decide": can_decide,
+            "can_withdraw": services.may_withdraw(request.user, change),
+            "withdraw_form": WithdrawForm(),
+        },
     )
+
+
+@login_required
+@require_POST
+def change_withdraw(request, pk):
+    change = get_object_or_404(selectors.change_requests_visible_to(user=request.user), pk=pk)
+    if not services.may_withdraw(request.user, change):
+        raise PermissionDenied
+    form = WithdrawForm(request.POST)
+    form.is_valid()
+    try:
+        services.change_request_withdraw(
+            change=change, acting_user=request.user, note=form.cleaned_data.get("note", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The change request was withdrawn."))
+    return redirect(change)
 
 
 # Public disclosure (信息公开): no login, only province-approved projects, only their facts. ----

@@ -2,7 +2,8 @@
 
 - a reviewer's comment survives the removal of its project (SET_NULL) and keeps the
   project's code and name, filled here for the comments made before;
-- a plan item has a version (gaibo.versions): of two people editing it, the second is told.
+- a plan item has a version (gaibo.versions): of two people editing it, the second is told;
+- a change request may be withdrawn by its county (a new state).
 """
 
 import django.db.models.deletion
@@ -52,6 +53,33 @@ class Migration(migrations.Migration):
             model_name="planitem",
             name="version",
             field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+        ),
+        migrations.RemoveConstraint(
+            model_name="changerequest",
+            name="plans_changerequest_state_valid",
+        ),
+        migrations.AlterField(
+            model_name="changerequest",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Awaiting the city"),
+                    ("approved", "Approved"),
+                    ("refused", "Refused"),
+                    ("withdrawn", "Withdrawn by the county"),
+                ],
+                default="pending",
+                max_length=16,
+                verbose_name="state",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="changerequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["pending", "approved", "refused", "withdrawn"])),
+                name="plans_changerequest_state_valid",
+                violation_error_message="A value is not one of its listed choices.",
+            ),
         ),
         migrations.RunPython(keep_code_and_name, migrations.RunPython.noop, elidable=False),
     ]

@@ -675,3 +675,39 @@ def test_approved_value_and_scope_changes_reach_every_approved_plan(twice_approv
             Decimal("1800000.00"),
         )
         assert (item.planned_area, item.content) == (Decimal("1100.00"), "四层砖混")
+
+
+def duration_request(project, user):
+    return services.change_request_create(
+        project=project,
+        kind=ChangeKind.DURATION,
+        new_values={"plan_year": 2022, "end_year": 2023},
+        reason="征地延迟",
+        acting_user=user,
+    )
+
+
+def test_the_county_withdraws_its_pending_change_request_and_may_file_another(approved, users):
+    change = duration_request(approved, users.gaizhou)
+    for other in (users.dashiqiao, users.city, users.province):
+        with pytest.raises(PermissionDenied):
+            services.change_request_withdraw(change=change, acting_user=other)
+    services.change_request_withdraw(change=change, acting_user=users.gaizhou, note="另行申请")
+    change.refresh_from_db()
+    assert change.state == ChangeState.WITHDRAWN
+    assert (change.decided_by, change.decision_note) == (users.gaizhou, "另行申请")
+    assert change.decided_at is not None
+    approved.refresh_from_db()
+    assert approved.plan_year == 2022  # nothing applied
+    with pytest.raises(ValidationError, match="已审批或已撤回"):
+        services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    assert duration_request(approved, users.gaizhou).state == ChangeState.PENDING
+
+
+def test_a_decided_change_request_cannot_be_withdrawn(approved, users):
+    change = duration_request(approved, users.gaizhou)
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    with pytest.raises(ValidationError, match="已审批或已撤回"):
+        services.change_request_withdraw(change=change, acting_user=users.gaizhou)
+    change.refresh_from_db()
+    assert change.state == ChangeState.APPROVED

@@ -500,3 +500,28 @@ def test_the_second_of_two_edits_of_a_plan_item_is_told(client, plan, users, tre
     assert response.status_code == 200
     item.refresh_from_db()
     assert item.content == "三层砖混"
+
+
+def test_the_county_withdraws_a_change_request_by_page(client, plan, users):
+    approve_all(plan, users)
+    project = Project.objects.get(code="GZ-2022-01")
+    change = services.change_request_create(
+        project=project,
+        kind="duration",
+        new_values={"plan_year": 2022, "end_year": 2023},
+        reason="征地延迟",
+        acting_user=users.gaizhou,
+    )
+    url = reverse("plans:change_withdraw", args=[change.pk])
+    login(client, users.city)
+    assert url not in client.get(change.get_absolute_url()).content.decode()
+    assert client.post(url).status_code == 403
+    login(client, users.gaizhou)
+    assert "撤回申请" in client.get(change.get_absolute_url()).content.decode()
+    response = client.post(url, {"note": "改为调整投资"})
+    assert response.url == change.get_absolute_url()
+    page = client.get(change.get_absolute_url()).content.decode()
+    assert "县(区)已撤回" in page and "撤回人" in page and "改为调整投资" in page
+    assert "撤回申请" not in page
+    change.refresh_from_db()
+    assert change.state == ChangeState.WITHDRAWN
