@@ -243,6 +243,7 @@ class PlanItemLine(models.Model):
     amount = money_field(_("amount (yuan)"))
 
     objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("historical planned equipment line"))
 
     class Meta:
         ordering = ["item", "pk"]

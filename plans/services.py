@@ -96,11 +96,10 @@ def plan_item_save(*, item: PlanItem, acting_user, lines=(), removed_lines=()) -
     for line in removed_lines:
         if line.item_id != item.pk:
             raise ValidationError(_("This equipment line belongs to another project."))
-        line.delete()
+        recorded_delete(line, acting_user=acting_user)
     for line in lines:
         line.item = item
-        line.full_clean()
-        line.save()
+        validated_save(line, acting_user=acting_user)
     return item
 
 

@@ -711,3 +711,18 @@ def test_a_decided_change_request_cannot_be_withdrawn(approved, users):
         services.change_request_withdraw(change=change, acting_user=users.gaizhou)
     change.refresh_from_db()
     assert change.state == ChangeState.APPROVED
+
+
+def test_the_equipment_lines_of_a_plan_item_keep_their_history(plan, users):
+    item = plan.items.get(code="GZ-2023-01")
+    line = PlanItemLine(
+        category="computers", name="学生计算机", unit="set", quantity=50, amount=Decimal("500000")
+    )
+    services.plan_item_save(item=item, lines=[line], acting_user=users.gaizhou)
+    line.quantity = 40
+    services.plan_item_save(item=item, lines=[line], acting_user=users.gaizhou)
+    pk = line.pk
+    services.plan_item_save(item=item, removed_lines=[line], acting_user=users.gaizhou)
+    records = list(PlanItemLine.history.filter(id=pk).order_by("history_date", "history_id"))
+    assert [(r.history_type, r.quantity) for r in records] == [("+", 50), ("~", 40), ("-", 40)]
+    assert {r.history_user for r in records} == {users.gaizhou}
