@@ -42,7 +42,7 @@ class FlagSeverity(models.TextChoices):
 class ChangeKind(models.TextChoices):
     VALUE = "value", _("Amount (value)")
     DURATION = "duration", _("Duration")
-    SCOPE = "scope", _("Scope")
+    SCOPE = "scope", _("Scope")  # with the project's name
 
 
 class ChangeState(models.TextChoices):

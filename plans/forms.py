@@ -159,6 +159,7 @@ class ChangeRequestForm(forms.Form):
                 label=_("New year of completion"), min_value=2000, max_value=2100
             )
         else:
+            self.fields["name"] = forms.CharField(label=_("New project name"), max_length=200)
             self.fields["planned_area"] = forms.DecimalField(
                 label=_("New planned floor area (m²)"),
                 required=False,

@@ -302,6 +302,7 @@ def current_values(project: Project, item: PlanItem, kind: str) -> dict:
     if kind == ChangeKind.DURATION:
         return {"plan_year": project.plan_year, "end_year": item.end_year}
     return {
+        "name": project.name,
         "planned_area": None if project.planned_area is None else str(project.planned_area),
         "content": project.content,
         "lines": [
@@ -380,10 +381,14 @@ def _check_new_values(project: Project, kind: str, new: dict) -> None:
                 raise ValidationError(
                     {"lines": [f"{line.item}: {message}" for message in error.messages]}
                 ) from None
-        text = new.get("content", "")
-        for word, kind_of_word in selectors.FORBIDDEN_CONTENT:
-            if word.lower() in text.lower():
-                raise ValidationError({"content": selectors._forbidden_message(kind_of_word, word)})
+        name = new.get("name", project.name)
+        if not name or len(name) > PlanItem._meta.get_field("name").max_length:
+            raise ValidationError({"name": _("Give the project's name (200 characters at most).")})
+        for field in ("name", "content"):
+            text = new.get(field) or ""
+            for word, kind_of_word in selectors.FORBIDDEN_CONTENT:
+                if word.lower() in text.lower():
+                    raise ValidationError({field: selectors._forbidden_message(kind_of_word, word)})
 
 
 @transaction.atomic
@@ -424,6 +429,7 @@ def change_request_create(
         area = new["planned_area"]
         new["planned_area"] = _money(area) if area not in (None, "") else None
         new["content"] = new["content"] or ""
+        new["name"] = (new["name"] or old["name"]).strip()  # not given: unchanged
         lines = new_values.get("lines")
         if lines is None:
             new["lines"] = old["lines"]
@@ -534,7 +540,9 @@ def _apply(change: ChangeRequest, acting_user) -> None:
     the project is flagged until the county enters the new figures.
     """
     project = Project.objects.select_for_update(of=("self",)).get(pk=change.project_id)
-    if current_values(project, change.item, change.kind) != change.old_values:
+    current = current_values(project, change.item, change.kind)
+    # A request made before a value joined its kind (the name joined the scope) lacks it.
+    if {name: current[name] for name in change.old_values} != change.old_values:
         raise ValidationError(
             _("The project changed after this request was made; ask the county for a new one.")
         )
@@ -552,7 +560,11 @@ def _apply(change: ChangeRequest, acting_user) -> None:
         values = {"plan_year": int(new["plan_year"]), "end_year": int(new["end_year"])}
     else:
         area = new["planned_area"]
-        values = {"planned_area": Decimal(area) if area else None, "content": new["content"]}
+        values = {
+            "name": new.get("name", project.name),
+            "planned_area": Decimal(area) if area else None,
+            "content": new["content"],
+        }
     for name, value in values.items():
         if name != "end_year" and name not in SOURCE_FIELDS.values():
             setattr(project, name, value)

@@ -325,6 +325,7 @@ def change_rows(change) -> list:
         "fund_county": _("County matching funds (10,000 yuan)"),
         "fund_pooled": _("Pooled repair funds (10,000 yuan)"),
         "fund_other": _("Other funds (10,000 yuan)"),
+        "name": _("Project name"),
         "plan_year": _("Plan year"),
         "end_year": _("Year of completion"),
         "planned_area": _("Planned floor area (m²)"),

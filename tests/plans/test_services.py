@@ -726,3 +726,47 @@ def test_the_equipment_lines_of_a_plan_item_keep_their_history(plan, users):
     records = list(PlanItemLine.history.filter(id=pk).order_by("history_date", "history_id"))
     assert [(r.history_type, r.quantity) for r in records] == [("+", 50), ("~", 40), ("-", 40)]
     assert {r.history_user for r in records} == {users.gaizhou}
+
+
+def test_a_scope_change_renames_the_project_and_its_approved_items(twice_approved, users):
+    with pytest.raises(ValidationError) as error:
+        services.change_request_create(
+            project=twice_approved,
+            kind=ChangeKind.SCOPE,
+            new_values={"name": "学生宿舍及办公楼新建工程", "planned_area": "1200", "content": ""},
+            reason="并入办公用房",
+            acting_user=users.gaizhou,
+        )
+    assert "name" in error.value.error_dict
+    change = services.change_request_create(
+        project=twice_approved,
+        kind=ChangeKind.SCOPE,
+        new_values={"name": "学生宿舍改扩建工程", "planned_area": "1200", "content": ""},
+        reason="改为改扩建",
+        acting_user=users.gaizhou,
+    )
+    assert (change.old_values["name"], change.new_values["name"]) == (
+        "学生宿舍新建工程",
+        "学生宿舍改扩建工程",
+    )
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    twice_approved.refresh_from_db()
+    assert twice_approved.name == "学生宿舍改扩建工程"
+    assert twice_approved.history.first().prev_record.name == "学生宿舍新建工程"
+    assert {item.name for item in approved_copies(twice_approved)} == {"学生宿舍改扩建工程"}
+
+
+def test_a_scope_request_made_before_the_name_joined_the_scope_still_applies(approved, users):
+    change = services.change_request_create(
+        project=approved,
+        kind=ChangeKind.SCOPE,
+        new_values={"planned_area": "1100", "content": "四层砖混"},
+        reason="核减面积",
+        acting_user=users.gaizhou,
+    )
+    for values in (change.old_values, change.new_values):
+        del values["name"]
+    change.save()
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    approved.refresh_from_db()
+    assert (approved.planned_area, approved.name) == (Decimal("1100.00"), "学生宿舍新建工程")

@@ -203,10 +203,19 @@ def test_a_change_request_by_page_keeps_before_and_after(client, plan, users):
     login(client, users.gaizhou)
     url = reverse("plans:change_create", args=[project.pk]) + "?kind=scope"
     no_lines = {"lines-TOTAL_FORMS": "0", "lines-INITIAL_FORMS": "0"}
-    response = client.post(url, {"planned_area": "1000", "content": "", "reason": "", **no_lines})
+    response = client.post(
+        url, {"name": project.name, "planned_area": "1000", "content": "", "reason": "", **no_lines}
+    )
     assert response.status_code == 200 and not ChangeRequest.objects.exists()
     response = client.post(
-        url, {"planned_area": "1000", "content": "三层", "reason": "核减面积", **no_lines}
+        url,
+        {
+            "name": project.name,
+            "planned_area": "1000",
+            "content": "三层",
+            "reason": "核减面积",
+            **no_lines,
+        },
     )
     change = ChangeRequest.objects.get()
     assert response.url == change.get_absolute_url()
@@ -406,6 +415,7 @@ def test_a_scope_change_of_equipment_by_page(client, plan, users):
     url = reverse("plans:change_create", args=[project.pk]) + "?kind=scope"
     assert 'name="lines-0-item"' in client.get(url).content.decode()
     data = {
+        "name": project.name,
         "planned_area": "",
         "content": "",
         "reason": "补充设备明细",
