@@ -27,6 +27,13 @@ from projects.models import District, EquipmentLine, Project, School
 from projects.services import project_save
 
 
+def _history_reason(text: str) -> str:
+    """A change reason as the history keeps it: django-simple-history's column holds 100
+    characters (the whole text stays on the plan's step or the change request)."""
+    limit = Project.history.model._meta.get_field("history_change_reason").max_length
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def _visible_plan(plan: Plan, user, *, lock: bool = False) -> Plan:
     plans = Plan.objects.visible_to(user)
     if lock:
@@ -264,7 +271,7 @@ def _baseline_project(item: PlanItem, plan: Plan, acting_user) -> Project:
         )
         for line in item.lines.all()
     ]
-    project._change_reason = _("Plan approved: %(plan)s") % {"plan": plan.title}
+    project._change_reason = _history_reason(_("Plan approved: %(plan)s") % {"plan": plan.title})
     try:
         project_save(
             project=project,
@@ -573,7 +580,7 @@ def _apply(change: ChangeRequest, acting_user) -> None:
     if lines_changed:
         lines = _equipment_lines(new["lines"])
         removed = list(project.equipment_lines.all())
-    reason = _("Change request approved: %(reason)s") % {"reason": change.reason}
+    reason = _history_reason(_("Change request approved: %(reason)s") % {"reason": change.reason})
     project._change_reason = reason
     project_save(
         project=project,

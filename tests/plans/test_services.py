@@ -770,3 +770,19 @@ def test_a_scope_request_made_before_the_name_joined_the_scope_still_applies(app
     services.change_request_decide(change=change, approve=True, acting_user=users.city)
     approved.refresh_from_db()
     assert (approved.planned_area, approved.name) == (Decimal("1100.00"), "学生宿舍新建工程")
+
+
+def test_a_long_reason_is_kept_on_the_request_and_shortened_in_the_history(approved, users):
+    reason = "征地延迟," * 40  # 200 characters: the history keeps 100 at most
+    change = services.change_request_create(
+        project=approved,
+        kind=ChangeKind.DURATION,
+        new_values={"plan_year": 2022, "end_year": 2023},
+        reason=reason,
+        acting_user=users.gaizhou,
+    )
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    change.refresh_from_db()
+    assert change.reason == reason
+    recorded = approved.history.first().history_change_reason
+    assert len(recorded) <= 100 and recorded.startswith("项目调整申请已批准")
