@@ -466,6 +466,22 @@ def change_request_create(
     return validated_save(request, acting_user=acting_user)
 
 
+def _pending_change(change: ChangeRequest, acting_user) -> ChangeRequest:
+    """The request, locked, inside the user's district and still waiting for the city."""
+    change = (
+        ChangeRequest.objects.visible_to(acting_user)
+        .select_for_update(of=("self",))
+        .select_related("project__school")
+        .filter(pk=change.pk)
+        .first()
+    )
+    if change is None:
+        raise PermissionDenied(_("This change request is outside your district."))
+    if change.state != ChangeState.PENDING:
+        raise ValidationError(_("This change request has already been decided or withdrawn."))
+    return change
+
+
 @transaction.atomic
 def change_request_decide(
     *, change: ChangeRequest, approve: bool, acting_user, note: str = ""
@@ -475,16 +491,7 @@ def change_request_decide(
     refuses it, with a note."""
     if not can_review(acting_user):
         raise PermissionDenied(_("Your role cannot decide change requests."))
-    change = (
-        ChangeRequest.objects.visible_to(acting_user)
-        .select_for_update(of=("self",))
-        .filter(pk=change.pk)
-        .first()
-    )
-    if change is None:
-        raise PermissionDenied(_("This change request is outside your district."))
-    if change.state != ChangeState.PENDING:
-        raise ValidationError(_("This change request has already been decided or withdrawn."))
+    change = _pending_change(change, acting_user)
     if not approve and not note.strip():
         raise ValidationError({"decision_note": _("Say why the change is refused.")})
     if approve:
@@ -515,17 +522,7 @@ def may_withdraw(user, change: ChangeRequest) -> bool:
 def change_request_withdraw(*, change: ChangeRequest, acting_user, note: str = "") -> ChangeRequest:
     """The county withdraws its change request before the city decides it; the request stays,
     with who withdrew it, when, and why."""
-    change = (
-        ChangeRequest.objects.visible_to(acting_user)
-        .select_for_update(of=("self",))
-        .select_related("project__school")
-        .filter(pk=change.pk)
-        .first()
-    )
-    if change is None:
-        raise PermissionDenied(_("This change request is outside your district."))
-    if change.state != ChangeState.PENDING:
-        raise ValidationError(_("This change request has already been decided or withdrawn."))
+    change = _pending_change(change, acting_user)
     if not may_withdraw(acting_user, change):
         raise PermissionDenied(_("Only the county that asked for the change may withdraw it."))
     change.state = ChangeState.WITHDRAWN

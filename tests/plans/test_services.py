@@ -232,9 +232,10 @@ def test_an_approved_projects_baseline_is_refused_outside_a_change_request(appro
     project_save(project=approved, acting_user=users.gaizhou)
 
 
-def test_a_value_change_request_approved_changes_project_funding_and_history(approved, users):
-    change = services.change_request_create(
-        project=approved,
+def value_request(project, user):
+    """+400,000 yuan of central funds: 4,000,000 in all."""
+    return services.change_request_create(
+        project=project,
         kind=ChangeKind.VALUE,
         new_values={
             "planned_amount": "4000000",
@@ -242,8 +243,12 @@ def test_a_value_change_request_approved_changes_project_funding_and_history(app
             "fund_county": "1800000",
         },
         reason="钢材涨价",
-        acting_user=users.gaizhou,
+        acting_user=user,
     )
+
+
+def test_a_value_change_request_approved_changes_project_funding_and_history(approved, users):
+    change = value_request(approved, users.gaizhou)
     assert change.old_values["planned_amount"] == "3600000.00"
     assert change.new_values["planned_amount"] == "4000000.00"
     services.change_request_decide(change=change, approve=True, acting_user=users.city)
@@ -648,17 +653,7 @@ def test_an_approved_duration_change_moves_the_project_in_every_approved_plan(
 
 
 def test_approved_value_and_scope_changes_reach_every_approved_plan(twice_approved, users):
-    value = services.change_request_create(
-        project=twice_approved,
-        kind=ChangeKind.VALUE,
-        new_values={
-            "planned_amount": "4000000",
-            "fund_central": "2200000",
-            "fund_county": "1800000",
-        },
-        reason="钢材涨价",
-        acting_user=users.gaizhou,
-    )
+    value = value_request(twice_approved, users.gaizhou)
     services.change_request_decide(change=value, approve=True, acting_user=users.city)
     scope = services.change_request_create(
         project=twice_approved,
