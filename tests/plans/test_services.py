@@ -232,6 +232,17 @@ def test_an_approved_projects_baseline_is_refused_outside_a_change_request(appro
     project_save(project=approved, acting_user=users.gaizhou)
 
 
+def duration_request(project, user, *, end_year=2023):
+    """The project (planned 2022) to be finished in another year."""
+    return services.change_request_create(
+        project=project,
+        kind=ChangeKind.DURATION,
+        new_values={"plan_year": 2022, "end_year": end_year},
+        reason="征地延迟",
+        acting_user=user,
+    )
+
+
 def value_request(project, user):
     """+400,000 yuan of central funds: 4,000,000 in all."""
     return services.change_request_create(
@@ -499,13 +510,7 @@ def test_the_approval_refuses_a_project_changed_since_by_a_change_request(
     make_item(annual, users.gaizhou, school=tree.schools["210881"])
     services.plan_submit(plan=annual, acting_user=users.gaizhou)
     services.plan_city_approve(plan=annual, acting_user=users.city)
-    change = services.change_request_create(
-        project=approved,
-        kind=ChangeKind.DURATION,
-        new_values={"plan_year": 2022, "end_year": 2023},
-        reason="征地延迟",
-        acting_user=users.gaizhou,
-    )
+    change = duration_request(approved, users.gaizhou)
     services.change_request_decide(change=change, approve=True, acting_user=users.city)
     monkeypatch.setattr(services, "_require_no_blocking_flags", lambda plan: None)
     with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
@@ -634,13 +639,7 @@ def test_an_approved_duration_change_moves_the_project_in_every_approved_plan(
     twice_approved, users
 ):
     assert len(approved_copies(twice_approved)) == 2
-    change = services.change_request_create(
-        project=twice_approved,
-        kind=ChangeKind.DURATION,
-        new_values={"plan_year": 2022, "end_year": 2024},
-        reason="征地延迟",
-        acting_user=users.gaizhou,
-    )
+    change = duration_request(twice_approved, users.gaizhou, end_year=2024)
     services.change_request_decide(change=change, approve=True, acting_user=users.city)
     assert [(i.plan.kind, i.plan_year, i.end_year) for i in approved_copies(twice_approved)] == [
         (PlanKind.FIVE_YEAR, 2022, 2024),
@@ -670,16 +669,6 @@ def test_approved_value_and_scope_changes_reach_every_approved_plan(twice_approv
             Decimal("1800000.00"),
         )
         assert (item.planned_area, item.content) == (Decimal("1100.00"), "四层砖混")
-
-
-def duration_request(project, user):
-    return services.change_request_create(
-        project=project,
-        kind=ChangeKind.DURATION,
-        new_values={"plan_year": 2022, "end_year": 2023},
-        reason="征地延迟",
-        acting_user=user,
-    )
 
 
 def test_the_county_withdraws_its_pending_change_request_and_may_file_another(approved, users):

@@ -362,19 +362,23 @@ def test_an_unapproved_plan_is_not_public(client, plan, users):
     assert PlanItem.objects.filter(project__isnull=False).count() == 0
 
 
-def test_change_requests_answer_404_outside_the_district(client, plan, users):
+def pending_duration_change(plan, users):
+    """The plan approved, and its dormitory's end year moved to 2023, awaiting the city."""
     approve_all(plan, users)
-    project = Project.objects.get(code="GZ-2022-01")
-    change = services.change_request_create(
-        project=project,
+    return services.change_request_create(
+        project=Project.objects.get(code="GZ-2022-01"),
         kind="duration",
         new_values={"plan_year": 2022, "end_year": 2023},
         reason="征地延迟",
         acting_user=users.gaizhou,
     )
+
+
+def test_change_requests_answer_404_outside_the_district(client, plan, users):
+    change = pending_duration_change(plan, users)
     login(client, users.dashiqiao)
     assert client.get(change.get_absolute_url()).status_code == 404
-    assert client.get(reverse("plans:change_create", args=[project.pk])).status_code == 404
+    assert client.get(reverse("plans:change_create", args=[change.project_id])).status_code == 404
     assert client.post(change.get_absolute_url(), {"decision": "approve"}).status_code == 404
     assert "征地延迟" not in client.get(reverse("plans:change_list")).content.decode()
     login(client, users.gaizhou)
@@ -513,15 +517,7 @@ def test_the_second_of_two_edits_of_a_plan_item_is_told(client, plan, users, tre
 
 
 def test_the_county_withdraws_a_change_request_by_page(client, plan, users):
-    approve_all(plan, users)
-    project = Project.objects.get(code="GZ-2022-01")
-    change = services.change_request_create(
-        project=project,
-        kind="duration",
-        new_values={"plan_year": 2022, "end_year": 2023},
-        reason="征地延迟",
-        acting_user=users.gaizhou,
-    )
+    change = pending_duration_change(plan, users)
     url = reverse("plans:change_withdraw", args=[change.pk])
     login(client, users.city)
     assert url not in client.get(change.get_absolute_url()).content.decode()
