@@ -10,11 +10,12 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from funding.models import Allocation, Arrival, FundingPlanLine, FundTotals, Payment
 from gaibo.money import ZERO, wan_text
 from gaibo.services import recorded_delete, validated_save
-from plans.selectors import is_baselined
+from projects.baseline import is_baselined
 from projects.models import District, Project
 
 
@@ -171,6 +172,12 @@ def payment_save(*, payment: Payment, acting_user, reason: str = "") -> Payment:
     return payment
 
 
+BASELINE_FUNDING_LOCKED = gettext_lazy(
+    "The funding plan of a project of an approved plan is fixed by the plan: ask for a change "
+    "request."
+)
+
+
 @transaction.atomic
 def funding_plan_save(
     *, project: Project, amounts: dict, acting_user, baseline_change: bool = False
@@ -184,12 +191,7 @@ def funding_plan_save(
         raise PermissionDenied(_("Your role cannot edit schools or projects."))
     project = _visible_project(project.pk, acting_user)
     if not baseline_change and is_baselined(project.pk):
-        raise ValidationError(
-            _(
-                "The funding plan of a project of an approved plan is fixed by the plan: ask "
-                "for a change request."
-            )
-        )
+        raise ValidationError(BASELINE_FUNDING_LOCKED)
     existing = {line.source: line for line in project.funding_plan.all()}
     for source, amount in amounts.items():
         line = existing.get(source)

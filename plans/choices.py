@@ -42,13 +42,14 @@ class FlagSeverity(models.TextChoices):
 class ChangeKind(models.TextChoices):
     VALUE = "value", _("Amount (value)")
     DURATION = "duration", _("Duration")
-    SCOPE = "scope", _("Scope")
+    SCOPE = "scope", _("Scope")  # with the project's name
 
 
 class ChangeState(models.TextChoices):
     PENDING = "pending", _("Awaiting the city")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the county")
 
 
 # The plan item's field holding the planned amount of each fund source (资金来源明确具体).

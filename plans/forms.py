@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gaibo.forms import WanYuanField
+from gaibo.forms import VersionedForm, WanYuanField
 from gaibo.money import ZERO
 from plans.choices import SOURCE_FIELDS, ChangeKind, PlanKind
 from plans.models import Plan, PlanItem, PlanItemLine
@@ -58,7 +58,9 @@ class FundsMixin:
         return data
 
 
-class PlanItemForm(FundsMixin, forms.ModelForm):
+class PlanItemForm(FundsMixin, VersionedForm):
+    """A project of the plan; two people editing it at once: the second is told (versions)."""
+
     planned_amount = WanYuanField(label=_("Planned amount (10,000 yuan)"), min_value=0)
     fund_central = WanYuanField(label=SOURCE_LABELS["fund_central"], required=False, min_value=0)
     fund_provincial = WanYuanField(
@@ -157,6 +159,7 @@ class ChangeRequestForm(forms.Form):
                 label=_("New year of completion"), min_value=2000, max_value=2100
             )
         else:
+            self.fields["name"] = forms.CharField(label=_("New project name"), max_length=200)
             self.fields["planned_area"] = forms.DecimalField(
                 label=_("New planned floor area (m²)"),
                 required=False,
@@ -206,6 +209,12 @@ class DecisionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when the change is refused."),
+    )
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why it is withdrawn"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from gaibo.access import ScopedQuerySet
 from gaibo.constraints import choices_constraint
 from gaibo.money import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, ZERO, area_field, money_field
+from gaibo.versions import version_field
 from plans.choices import (
     SOURCE_FIELDS,
     ChangeKind,
@@ -164,8 +165,9 @@ class PlanItem(models.Model):
         help_text=_("The project of the register this item became when the plan was approved."),
     )
 
+    version = version_field()
     objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("historical plan item"))
+    history = HistoricalRecords(verbose_name=_("historical plan item"), excluded_fields=["version"])
 
     class Meta:
         ordering = ["plan", "plan_year", "code"]
@@ -241,6 +243,7 @@ class PlanItemLine(models.Model):
     amount = money_field(_("amount (yuan)"))
 
     objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("historical planned equipment line"))
 
     class Meta:
         ordering = ["item", "pk"]
@@ -315,7 +318,8 @@ class PlanEvent(models.Model):
 
 
 class PlanComment(models.Model):
-    """A reviewer's comment on one project of a plan, made with a step (a return)."""
+    """A reviewer's comment on one project of a plan, made with a step (a return). It keeps
+    the project's code and name, so that it still reads after the county removed the project."""
 
     DISTRICT_LOOKUP = "event__plan__county"
 
@@ -325,12 +329,18 @@ class PlanComment(models.Model):
         on_delete=models.CASCADE,
         related_name="comments",
     )
+    # The county may remove the project after the comment (the comment stays, with the
+    # project's code and name as they were).
     item = models.ForeignKey(
         "plans.PlanItem",
         verbose_name=_("plan item"),
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         related_name="comments",
+        null=True,
+        blank=True,
     )
+    item_code = models.CharField(_("project code"), max_length=32)
+    item_name = models.CharField(_("project name"), max_length=200)
     text = models.TextField(_("comment"))
 
     objects = ScopedQuerySet.as_manager()
@@ -351,12 +361,15 @@ class PlanComment(models.Model):
         return self.text[:50]
 
     def get_absolute_url(self):
+        if self.item_id is None:
+            return self.event.get_absolute_url()
         return self.item.get_absolute_url()
 
 
 class ChangeRequest(models.Model):
     """A change to an approved project's amount, duration or scope (项目调整), decided by the
-    city. It keeps the values before and after; the project's history keeps them too."""
+    city, or withdrawn by the county while it waits. It keeps the values before and after;
+    the project's history keeps them too."""
 
     DISTRICT_LOOKUP = "project__school__county"
 
@@ -386,6 +399,7 @@ class ChangeRequest(models.Model):
         related_name="+",
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    # Who closed the request and when: the city deciding it, or the county withdrawing it.
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),

@@ -9,13 +9,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from funding.choices import FundLevel
 from funding.models import Allocation
 from gaibo.money import ZERO, wan_text
+from plans import baseline
+from plans.access import can_compile
 from plans.choices import SOURCE_FIELDS, ChangeState, FlagSeverity, PlanState
 from plans.models import ChangeRequest, Plan, PlanEvent, PlanItem
+from projects.baseline import Baseline
 from projects.choices import BUILDING_KINDS, PROGRAMME_YEARS, Programme, ProjectCategory
 from projects.models import District, Project
 
@@ -49,21 +53,6 @@ def public_text(text: str) -> str:
 
 # Parts of a school the programmes do not fund, named in a project's name or content.
 INELIGIBLE_SECTIONS = ("高中部", "幼儿园", "附属幼儿园", "学前班")
-
-# The fields of a project that only an approved plan or change request may change.
-BASELINE_FIELDS = (
-    "code",
-    "name",
-    "school",
-    "programme",
-    "category",
-    "construction_kind",
-    "work_type",
-    "plan_year",
-    "content",
-    "planned_area",
-    "planned_amount",
-)
 
 
 def _forbidden_message(kind: str, word: str) -> str:
@@ -288,7 +277,16 @@ def plan_review(plan: Plan, items=None) -> PlanReview:
                     },
                 )
             )
+    _baseline_flags(plan, items, review)
     return review
+
+
+def _baseline_flags(plan: Plan, items, review: PlanReview) -> None:
+    """What the province's approval would refuse, flagged while the county compiles: a code
+    of another county's project, a project approved before with other figures (a change
+    request's business), a project the register would not accept (plans.baseline)."""
+    for pk, problems in baseline.problems(plan, items).items():
+        review.items[pk] += [Flag(code, FlagSeverity.BLOCKING, text) for code, text in problems]
 
 
 def _register_at_schools(items) -> list[Project]:
@@ -466,15 +464,17 @@ def plan_totals(items) -> dict:
 
 
 def plan_events(plan: Plan):
-    return plan.events.select_related("actor").prefetch_related("comments__item")
+    return plan.events.select_related("actor").prefetch_related("comments")
 
 
 def comments_by_item(plan: Plan) -> dict:
-    """The reviewers' comments on each item, oldest first: {item pk: [(event, text)]}."""
+    """The reviewers' comments on each item, oldest first: {item pk: [(event, comment)]};
+    those on items the county has removed since under None (the comment keeps their code and
+    name)."""
     comments = defaultdict(list)
     for event in plan_events(plan):
         for comment in event.comments.all():
-            comments[comment.item_id].append((event, comment.text))
+            comments[comment.item_id].append((event, comment))
     return comments
 
 
@@ -504,6 +504,20 @@ def baseline_item(project_id) -> PlanItem | None:
 
 def is_baselined(project_id) -> bool:
     return project_id is not None and approved_items().filter(project_id=project_id).exists()
+
+
+def project_baseline(project_id, *, user) -> Baseline | None:
+    """The project's baseline as its pages show it (projects.baseline asks for it)."""
+    item = baseline_item(project_id)
+    if item is None:
+        return None
+    return Baseline(
+        plan_title=item.plan.title,
+        end_year=item.end_year,
+        change_url=reverse("plans:change_create", args=[project_id]),
+        may_request_change=can_compile(user),
+        changes=list(change_requests_of(project=project_id, user=user)),
+    )
 
 
 def change_requests_visible_to(*, user):

@@ -9,15 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from funding.services import funding_plan_save
-from gaibo.choices import Role
 from gaibo.money import wan_text
 from gaibo.services import recorded_delete, validated_save
-from plans import selectors
+from plans import baseline, selectors
+from plans.access import can_approve, can_compile, can_review
 from plans.choices import (
     EDITABLE_PLAN_STATES,
-    PLAN_APPROVER_ROLES,
-    PLAN_COMPILER_ROLES,
-    PLAN_REVIEWER_ROLES,
     SOURCE_FIELDS,
     ChangeKind,
     ChangeState,
@@ -30,29 +27,11 @@ from projects.models import District, EquipmentLine, Project, School
 from projects.services import project_save
 
 
-def _has_role(user, roles) -> bool:
-    """The role, and for an administrator the whole tree: one placed in a county may not
-    review or approve (its own) plans."""
-    if not user.is_active:
-        return False
-    if user.role == Role.ADMINISTRATOR or user.is_superuser:
-        return user.sees_everything
-    return user.role in roles
-
-
-def can_compile(user) -> bool:
-    """Compile a county's plan and ask for changes to its approved projects."""
-    return _has_role(user, PLAN_COMPILER_ROLES)
-
-
-def can_review(user) -> bool:
-    """Review the counties' plans (the city) and decide their change requests."""
-    return _has_role(user, PLAN_REVIEWER_ROLES)
-
-
-def can_approve(user) -> bool:
-    """Give a plan its final approval (the province)."""
-    return _has_role(user, PLAN_APPROVER_ROLES)
+def _history_reason(text: str) -> str:
+    """A change reason as the history keeps it: django-simple-history's column holds 100
+    characters (the whole text stays on the plan's step or the change request)."""
+    limit = Project.history.model._meta.get_field("history_change_reason").max_length
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def _visible_plan(plan: Plan, user, *, lock: bool = False) -> Plan:
@@ -124,11 +103,10 @@ def plan_item_save(*, item: PlanItem, acting_user, lines=(), removed_lines=()) -
     for line in removed_lines:
         if line.item_id != item.pk:
             raise ValidationError(_("This equipment line belongs to another project."))
-        line.delete()
+        recorded_delete(line, acting_user=acting_user)
     for line in lines:
         line.item = item
-        line.full_clean()
-        line.save()
+        validated_save(line, acting_user=acting_user)
     return item
 
 
@@ -220,7 +198,10 @@ def plan_return(*, plan: Plan, acting_user, reason: str = "", comments: dict) ->
         reason=reason.strip(),
     )
     for pk, text in comments.items():
-        comment = PlanComment(event=event, item=items[pk], text=text)
+        item = items[pk]
+        comment = PlanComment(
+            event=event, item=item, item_code=item.code, item_name=item.name, text=text
+        )
         comment.full_clean()
         comment.save()
     return plan
@@ -260,47 +241,26 @@ def plan_approve(*, plan: Plan, acting_user, reason: str = "") -> Plan:
     return plan
 
 
-def _project_values(item: PlanItem) -> dict:
-    return {
-        "school": item.school,
-        "programme": item.plan.programme,
-        "category": item.category,
-        "construction_kind": item.construction_kind,
-        "work_type": item.work_type,
-        "plan_year": item.plan_year,
-        "content": item.content,
-        "planned_area": item.planned_area,
-        "planned_amount": item.planned_amount,
-    }
-
-
 def _baseline_project(item: PlanItem, plan: Plan, acting_user) -> Project:
-    values = _project_values(item)
+    """The project of the register the approved item makes, or confirms. The review flags
+    each refusal below while the county compiles (plans.baseline.problems); they are checked
+    again here, under the project's lock, for what changed since (another county approved
+    first, a change request was approved meanwhile)."""
     project = Project.objects.select_for_update().filter(code=item.code).first()
     if project is not None:
         if project.school.county_id != plan.county_id:
-            raise ValidationError(
-                _("%(code)s: another county already has a project with this code.")
-                % {"code": item.code}
-            )
-        if selectors.is_baselined(project.pk):
-            # An annual plan confirms a project of the approved five-year plan as it stands.
-            if any(getattr(project, name) != value for name, value in values.items()):
-                raise ValidationError(
-                    _(
-                        "%(code)s: the project was approved in another plan with other "
-                        "figures; change it through a change request."
-                    )
-                    % {"code": item.code}
-                )
+            raise ValidationError(baseline.code_taken_message(item.code))
+        approved = selectors.baseline_item(project.pk)
+        if approved is not None:
+            # A plan repeating a project of an approved plan confirms it as it stands.
+            changed = baseline.differences(item, plan, project, end_year=approved.end_year)
+            if changed:
+                raise ValidationError(baseline.differs_message(item.code, changed))
             return project
         removed = list(project.equipment_lines.all())
     else:
-        project = Project(code=item.code)
         removed = []
-    project.name = item.name
-    for name, value in values.items():
-        setattr(project, name, value)
+    project = baseline.candidate(item, plan, project)
     lines = [
         EquipmentLine(
             category=line.category,
@@ -311,7 +271,7 @@ def _baseline_project(item: PlanItem, plan: Plan, acting_user) -> Project:
         )
         for line in item.lines.all()
     ]
-    project._change_reason = _("Plan approved: %(plan)s") % {"plan": plan.title}
+    project._change_reason = _history_reason(_("Plan approved: %(plan)s") % {"plan": plan.title})
     try:
         project_save(
             project=project,
@@ -321,9 +281,7 @@ def _baseline_project(item: PlanItem, plan: Plan, acting_user) -> Project:
             baseline_change=True,
         )
     except ValidationError as error:
-        raise ValidationError(
-            _("%(code)s: %(problems)s") % {"code": item.code, "problems": " ".join(error.messages)}
-        ) from None
+        raise ValidationError(baseline.invalid_message(item.code, error.messages)) from None
     funding_plan_save(
         project=project,
         amounts={source: getattr(item, field) for source, field in SOURCE_FIELDS.items()},
@@ -351,6 +309,7 @@ def current_values(project: Project, item: PlanItem, kind: str) -> dict:
     if kind == ChangeKind.DURATION:
         return {"plan_year": project.plan_year, "end_year": item.end_year}
     return {
+        "name": project.name,
         "planned_area": None if project.planned_area is None else str(project.planned_area),
         "content": project.content,
         "lines": [
@@ -429,10 +388,14 @@ def _check_new_values(project: Project, kind: str, new: dict) -> None:
                 raise ValidationError(
                     {"lines": [f"{line.item}: {message}" for message in error.messages]}
                 ) from None
-        text = new.get("content", "")
-        for word, kind_of_word in selectors.FORBIDDEN_CONTENT:
-            if word.lower() in text.lower():
-                raise ValidationError({"content": selectors._forbidden_message(kind_of_word, word)})
+        name = new.get("name", project.name)
+        if not name or len(name) > PlanItem._meta.get_field("name").max_length:
+            raise ValidationError({"name": _("Give the project's name (200 characters at most).")})
+        for field in ("name", "content"):
+            text = new.get(field) or ""
+            for word, kind_of_word in selectors.FORBIDDEN_CONTENT:
+                if word.lower() in text.lower():
+                    raise ValidationError({field: selectors._forbidden_message(kind_of_word, word)})
 
 
 @transaction.atomic
@@ -473,6 +436,7 @@ def change_request_create(
         area = new["planned_area"]
         new["planned_area"] = _money(area) if area not in (None, "") else None
         new["content"] = new["content"] or ""
+        new["name"] = (new["name"] or old["name"]).strip()  # not given: unchanged
         lines = new_values.get("lines")
         if lines is None:
             new["lines"] = old["lines"]
@@ -502,6 +466,22 @@ def change_request_create(
     return validated_save(request, acting_user=acting_user)
 
 
+def _pending_change(change: ChangeRequest, acting_user) -> ChangeRequest:
+    """The request, locked, inside the user's district and still waiting for the city."""
+    change = (
+        ChangeRequest.objects.visible_to(acting_user)
+        .select_for_update(of=("self",))
+        .select_related("project__school")
+        .filter(pk=change.pk)
+        .first()
+    )
+    if change is None:
+        raise PermissionDenied(_("This change request is outside your district."))
+    if change.state != ChangeState.PENDING:
+        raise ValidationError(_("This change request has already been decided or withdrawn."))
+    return change
+
+
 @transaction.atomic
 def change_request_decide(
     *, change: ChangeRequest, approve: bool, acting_user, note: str = ""
@@ -511,16 +491,7 @@ def change_request_decide(
     refuses it, with a note."""
     if not can_review(acting_user):
         raise PermissionDenied(_("Your role cannot decide change requests."))
-    change = (
-        ChangeRequest.objects.visible_to(acting_user)
-        .select_for_update(of=("self",))
-        .filter(pk=change.pk)
-        .first()
-    )
-    if change is None:
-        raise PermissionDenied(_("This change request is outside your district."))
-    if change.state != ChangeState.PENDING:
-        raise ValidationError(_("This change request has already been decided."))
+    change = _pending_change(change, acting_user)
     if not approve and not note.strip():
         raise ValidationError({"decision_note": _("Say why the change is refused.")})
     if approve:
@@ -532,42 +503,82 @@ def change_request_decide(
     return validated_save(change, acting_user=acting_user)
 
 
+def may_withdraw(user, change: ChangeRequest) -> bool:
+    """Only the county that asked for the change withdraws it (the one who filed it, or a
+    compiler of the project's county), and only while it waits for the city."""
+    return (
+        change.state == ChangeState.PENDING
+        and can_compile(user)
+        and (
+            user.pk == change.requested_by_id
+            or (
+                user.district_id is not None and user.district_id == change.project.school.county_id
+            )
+        )
+    )
+
+
+@transaction.atomic
+def change_request_withdraw(*, change: ChangeRequest, acting_user, note: str = "") -> ChangeRequest:
+    """The county withdraws its change request before the city decides it; the request stays,
+    with who withdrew it, when, and why."""
+    change = _pending_change(change, acting_user)
+    if not may_withdraw(acting_user, change):
+        raise PermissionDenied(_("Only the county that asked for the change may withdraw it."))
+    change.state = ChangeState.WITHDRAWN
+    change.decided_by = acting_user
+    change.decided_at = timezone.now()
+    change.decision_note = note.strip()
+    return validated_save(change, acting_user=acting_user)
+
+
 def _apply(change: ChangeRequest, acting_user) -> None:
+    """Apply an approved change to the project and to every approved plan item carrying it.
+
+    One baseline, many copies: the project of the register (with its funding plan and its
+    equipment lines) holds the baseline, and each item of a province-approved plan that
+    carries the project (the five-year plan's, each annual plan's) is a copy of it, the
+    approval having refused any item that differs (plans.baseline). So the change is made to
+    the project and to all those copies in one transaction: no approved plan keeps the old
+    years, amounts or scope (their history does). A plan still being compiled that carries
+    the project is flagged until the county enters the new figures.
+    """
     project = Project.objects.select_for_update(of=("self",)).get(pk=change.project_id)
-    item = PlanItem.objects.get(pk=change.item_id)
-    if current_values(project, item, change.kind) != change.old_values:
+    current = current_values(project, change.item, change.kind)
+    # A request made before a value joined its kind (the name joined the scope) lacks it.
+    if {name: current[name] for name in change.old_values} != change.old_values:
         raise ValidationError(
             _("The project changed after this request was made; ask the county for a new one.")
         )
     new = change.new_values
     _check_new_values(project, change.kind, new)
-    reason = _("Change request approved: %(reason)s") % {"reason": change.reason}
+    items = list(
+        selectors.approved_items()
+        .filter(project=project)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
     if change.kind == ChangeKind.VALUE:
-        project.planned_amount = item.planned_amount = Decimal(new["planned_amount"])
-        for field in SOURCE_FIELDS.values():
-            setattr(item, field, Decimal(new[field]))
+        values = {name: Decimal(value) for name, value in new.items()}
     elif change.kind == ChangeKind.DURATION:
-        project.plan_year = item.plan_year = int(new["plan_year"])
-        item.end_year = int(new["end_year"])
+        values = {"plan_year": int(new["plan_year"]), "end_year": int(new["end_year"])}
     else:
         area = new["planned_area"]
-        project.planned_area = item.planned_area = Decimal(area) if area else None
-        project.content = item.content = new["content"]
+        values = {
+            "name": new.get("name", project.name),
+            "planned_area": Decimal(area) if area else None,
+            "content": new["content"],
+        }
+    for name, value in values.items():
+        if name != "end_year" and name not in SOURCE_FIELDS.values():
+            setattr(project, name, value)
     lines, removed = (), ()
-    if change.kind == ChangeKind.SCOPE and new["lines"] != change.old_values["lines"]:
+    lines_changed = change.kind == ChangeKind.SCOPE and new["lines"] != change.old_values["lines"]
+    if lines_changed:
         lines = _equipment_lines(new["lines"])
         removed = list(project.equipment_lines.all())
-        item.lines.all().delete()
-        for line in lines:
-            PlanItemLine(
-                item=item,
-                category=line.category,
-                name=line.item,
-                unit=line.unit,
-                quantity=line.quantity,
-                amount=line.amount,
-            ).save()
-    project._change_reason = item._change_reason = reason
+    reason = _history_reason(_("Change request approved: %(reason)s") % {"reason": change.reason})
+    project._change_reason = reason
     project_save(
         project=project,
         acting_user=acting_user,
@@ -578,8 +589,31 @@ def _apply(change: ChangeRequest, acting_user) -> None:
     if change.kind == ChangeKind.VALUE:
         funding_plan_save(
             project=project,
-            amounts={source: Decimal(new[field]) for source, field in SOURCE_FIELDS.items()},
+            amounts={source: values[field] for source, field in SOURCE_FIELDS.items()},
             acting_user=acting_user,
             baseline_change=True,
         )
-    validated_save(item, acting_user=acting_user)
+    for item in items:
+        for name, value in values.items():
+            setattr(item, name, value)
+        item._change_reason = reason
+        validated_save(item, acting_user=acting_user)
+        if lines_changed:
+            _replace_item_lines(item, lines, acting_user=acting_user)
+
+
+def _replace_item_lines(item: PlanItem, lines, *, acting_user) -> None:
+    for line in item.lines.all():
+        recorded_delete(line, acting_user=acting_user)
+    for line in lines:
+        validated_save(
+            PlanItemLine(
+                item=item,
+                category=line.category,
+                name=line.item,
+                unit=line.unit,
+                quantity=line.quantity,
+                amount=line.amount,
+            ),
+            acting_user=acting_user,
+        )

@@ -16,6 +16,7 @@ urlpatterns = [
     path("plans/<int:plan_pk>/items/<int:pk>/delete/", views.item_delete, name="item_delete"),
     path("plans/changes/", views.change_list, name="change_list"),
     path("plans/changes/<int:pk>/", views.change_detail, name="change_detail"),
+    path("plans/changes/<int:pk>/withdraw/", views.change_withdraw, name="change_withdraw"),
     path("plans/projects/<int:project_pk>/change/", views.change_create, name="change_create"),
     path("public/projects/", views.public_list, name="public_list"),
     path("public/projects.csv", views.public_csv, name="public_csv"),

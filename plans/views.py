@@ -30,6 +30,7 @@ from plans.forms import (
     PublicSearchForm,
     ReasonForm,
     ReturnForm,
+    WithdrawForm,
     wanted_lines,
 )
 from plans.imports import plan_sheet
@@ -104,6 +105,7 @@ def plan_detail(request, pk):
         {
             "plan": plan,
             "rows": rows,
+            "removed_comments": comments.get(None, []),
             "review": review,
             "totals": selectors.plan_totals(items),
             "events": selectors.plan_events(plan),
@@ -322,6 +324,7 @@ def change_rows(change) -> list:
         "fund_county": _("County matching funds (10,000 yuan)"),
         "fund_pooled": _("Pooled repair funds (10,000 yuan)"),
         "fund_other": _("Other funds (10,000 yuan)"),
+        "name": _("Project name"),
         "plan_year": _("Plan year"),
         "end_year": _("Year of completion"),
         "planned_area": _("Planned floor area (m²)"),
@@ -379,8 +382,34 @@ def change_detail(request, pk):
     return render(
         request,
         "plans/change_detail.html",
-        {"change": change, "rows": change_rows(change), "form": form, "can_decide": can_decide},
+        {
+            "change": change,
+            "rows": change_rows(change),
+            "form": form,
+            "can_decide": can_decide,
+            "can_withdraw": services.may_withdraw(request.user, change),
+            "withdraw_form": WithdrawForm(),
+        },
     )
+
+
+@login_required
+@require_POST
+def change_withdraw(request, pk):
+    change = get_object_or_404(selectors.change_requests_visible_to(user=request.user), pk=pk)
+    if not services.may_withdraw(request.user, change):
+        raise PermissionDenied
+    form = WithdrawForm(request.POST)
+    form.is_valid()
+    try:
+        services.change_request_withdraw(
+            change=change, acting_user=request.user, note=form.cleaned_data.get("note", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The change request was withdrawn."))
+    return redirect(change)
 
 
 # Public disclosure (信息公开): no login, only province-approved projects, only their facts. ----

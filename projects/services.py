@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from funding import services as funding_services
 from gaibo.services import recorded_delete, validated_save
-from plans.selectors import BASELINE_FIELDS, is_baselined
+from projects.baseline import BASELINE_FIELDS, is_baselined
 from projects.models import District, EquipmentLine, Project, School
 
 
@@ -64,8 +64,8 @@ def project_save(
     two in agreement. Equipment lines given are saved with it, in the same transaction.
 
     Once a province-approved plan holds the project, its scope, amount and duration (the
-    baseline) change only through plans.services (the plan's approval or an approved change
-    request), which passes `baseline_change=True` after checking its own roles.
+    baseline, projects.baseline) change only through the plans app (the plan's approval or an
+    approved change request), which passes `baseline_change=True` after checking its roles.
     """
     if project.pk and not Project.objects.visible_to(acting_user).filter(pk=project.pk).exists():
         raise PermissionDenied(_("This project is outside your district."))

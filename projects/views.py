@@ -8,8 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from plans import selectors as plan_selectors
-from plans import services as plan_services
+from projects import baseline as baselines
 from projects import selectors, services
 from projects.filters import ProjectFilter, SchoolFilter
 from projects.forms import EquipmentLineFormSet, ProjectForm
@@ -64,9 +63,7 @@ class ProjectDetailView(LoginRequiredMixin, DetailView):
         project = self.object
         lines = selectors.equipment_lines_of(project=project)
         return super().get_context_data(
-            baseline=plan_selectors.baseline_item(project.pk),
-            can_request_change=plan_services.can_compile(self.request.user),
-            changes=plan_selectors.change_requests_of(project=project, user=self.request.user),
+            baseline=baselines.baseline_of(project.pk, user=self.request.user),
             lines=lines,
             line_totals=selectors.equipment_totals(lines),
             history=selectors.project_history(project=project, user=self.request.user),
@@ -84,8 +81,8 @@ def project_edit(request, pk=None):
     if not request.user.can_edit_projects:
         raise PermissionDenied
     data = request.POST if request.method == "POST" else None
-    baseline = plan_selectors.baseline_item(project.pk)
-    locked = plan_selectors.BASELINE_FIELDS if baseline else ()
+    baseline = baselines.baseline_of(project.pk, user=request.user)
+    locked = baselines.BASELINE_FIELDS if baseline else ()
     form = ProjectForm(data, instance=project, user=request.user, locked_fields=locked)
     lines = None if baseline else EquipmentLineFormSet(data, instance=project, prefix="lines")
     if data is not None and form.is_valid() and (lines is None or lines.is_valid()):

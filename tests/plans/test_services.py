@@ -1,5 +1,6 @@
 """Plans: the automatic flags, the review steps, the baseline and change requests."""
 
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,7 @@ from funding.models import Allocation, FundingPlanLine
 from funding.services import funding_plan_save
 from plans import selectors, services
 from plans.choices import ChangeKind, ChangeState, PlanAction, PlanKind, PlanState
-from plans.models import ChangeRequest, Plan, PlanEvent
+from plans.models import ChangeRequest, Plan, PlanComment, PlanEvent, PlanItem, PlanItemLine
 from projects.choices import Programme, ProjectCategory
 from projects.models import Project
 from projects.services import project_save
@@ -341,7 +342,7 @@ def test_the_review_journey_records_every_step(plan, users):
     with pytest.raises(ValidationError):
         services.plan_return(plan=plan, acting_user=users.city, comments={})
     services.plan_return(plan=plan, acting_user=users.city, comments={item.pk: "面积偏大,请核减。"})
-    assert selectors.comments_by_item(plan)[item.pk][0][1] == "面积偏大,请核减。"
+    assert selectors.comments_by_item(plan)[item.pk][0][1].text == "面积偏大,请核减。"
     item.planned_area = Decimal("1000.00")
     services.plan_item_save(item=item, acting_user=users.gaizhou)
     services.plan_submit(plan=plan, acting_user=users.gaizhou)
@@ -397,9 +398,21 @@ def test_an_approved_projects_baseline_is_refused_outside_a_change_request(appro
     project_save(project=approved, acting_user=users.gaizhou)
 
 
-def test_a_value_change_request_approved_changes_project_funding_and_history(approved, users):
-    change = services.change_request_create(
-        project=approved,
+def duration_request(project, user, *, end_year=2023):
+    """The project (planned 2022) to be finished in another year."""
+    return services.change_request_create(
+        project=project,
+        kind=ChangeKind.DURATION,
+        new_values={"plan_year": 2022, "end_year": end_year},
+        reason="征地延迟",
+        acting_user=user,
+    )
+
+
+def value_request(project, user):
+    """+400,000 yuan of central funds: 4,000,000 in all."""
+    return services.change_request_create(
+        project=project,
         kind=ChangeKind.VALUE,
         new_values={
             "planned_amount": "4000000",
@@ -407,8 +420,12 @@ def test_a_value_change_request_approved_changes_project_funding_and_history(app
             "fund_county": "1800000",
         },
         reason="钢材涨价",
-        acting_user=users.gaizhou,
+        acting_user=user,
     )
+
+
+def test_a_value_change_request_approved_changes_project_funding_and_history(approved, users):
+    change = value_request(approved, users.gaizhou)
     assert change.old_values["planned_amount"] == "3600000.00"
     assert change.new_values["planned_amount"] == "4000000.00"
     services.change_request_decide(change=change, approve=True, acting_user=users.city)
@@ -503,28 +520,169 @@ def test_the_public_list_holds_only_approved_projects(plan, users, tree):
     assert len(list(selectors.public_projects(school="实验小学"))) == 2
 
 
-def test_an_annual_plan_confirms_the_approved_projects_or_is_refused(approved, users, tree):
-    annual = services.plan_create(
-        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2022, title="2022年度计划"),
-        acting_user=users.gaizhou,
+def annual_plan(tree, users, year, county=None):
+    return services.plan_create(
+        plan=Plan(
+            county=county or tree.gaizhou,
+            kind=PlanKind.ANNUAL,
+            first_year=year,
+            title=f"{year}年度计划",
+        ),
+        acting_user=users.gaizhou if county is None else users.dashiqiao,
     )
+
+
+def flag_messages(plan, item) -> list[str]:
+    with translation.override("zh-hans"):
+        return [flag.message for flag in selectors.plan_review(plan).items[item.pk]]
+
+
+def test_an_annual_plan_confirms_the_approved_projects(approved, users, tree):
+    annual = annual_plan(tree, users, 2022)
     same = make_item(annual, users.gaizhou, school=tree.schools["210881"])
+    assert codes(selectors.plan_review(annual), same) == []
     approve_all(annual, users)
     same.refresh_from_db()
     assert same.project == approved
     assert Project.objects.filter(code=approved.code).count() == 1
 
-    other_year = services.plan_create(
-        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2023, title="2023年度计划"),
+
+@pytest.mark.parametrize(
+    ("changes", "told"),
+    [
+        ({"plan_year": 2023}, "计划年度:批准为2022,本计划为2023"),
+        ({"end_year": 2023}, "完成年度:批准为2022,本计划为2023"),
+        (
+            {"fund_central": Decimal("2000000"), "fund_county": Decimal("1600000")},
+            "中央资金(万元):批准为180.00,本计划为200.00",
+        ),
+        (
+            {"name": "学生宿舍改扩建工程"},
+            "项目名称:批准为学生宿舍新建工程,本计划为学生宿舍改扩建工程",
+        ),
+        ({"content": "五层框架"}, "项目内容"),
+        ({"planned_area": Decimal("1300")}, "计划建筑面积(m²):批准为1200,本计划为1300"),
+    ],
+)
+def test_an_annual_plan_that_moves_an_approved_project_is_flagged_and_not_submitted(
+    approved, users, tree, changes, told
+):
+    year = changes.get("plan_year", 2022)
+    annual = annual_plan(tree, users, year)
+    item = make_item(annual, users.gaizhou, school=tree.schools["210881"], **changes)
+    assert codes(selectors.plan_review(annual), item) == ["differs_from_baseline"]
+    [message] = flag_messages(annual, item)
+    assert told in message and "项目调整申请" in message and "GZ-2022-01" in message
+    with pytest.raises(ValidationError, match="1个问题须先整改"):
+        services.plan_submit(plan=annual, acting_user=users.gaizhou)
+
+
+def test_an_annual_plan_with_other_equipment_lines_is_flagged(plan, users, tree):
+    approve_all(plan, users)
+    annual = annual_plan(tree, users, 2023)
+    item = services.plan_item_save(
+        item=PlanItem(
+            plan=annual,
+            code="GZ-2023-01",
+            name="计算机教室设备购置",
+            school=tree.schools["210881"],
+            category=ProjectCategory.EQUIPMENT,
+            plan_year=2023,
+            end_year=2023,
+            planned_amount=Decimal("500000.00"),
+            fund_central=Decimal("250000.00"),
+            fund_county=Decimal("250000.00"),
+        ),
+        lines=[
+            PlanItemLine(
+                category="computers",
+                name="学生计算机",
+                unit="set",
+                quantity=50,
+                amount=Decimal("500000"),
+            )
+        ],
         acting_user=users.gaizhou,
     )
-    make_item(other_year, users.gaizhou, school=tree.schools["210881"], plan_year=2023)
-    services.plan_submit(plan=other_year, acting_user=users.gaizhou)
-    services.plan_city_approve(plan=other_year, acting_user=users.city)
-    with pytest.raises(ValidationError, match="项目调整申请"):
-        services.plan_approve(plan=other_year, acting_user=users.province)
-    approved.refresh_from_db()
-    assert approved.plan_year == 2022
+    [message] = flag_messages(annual, item)
+    assert "设备明细" in message
+
+
+def test_a_code_of_another_countys_project_is_flagged_while_compiling(approved, users, tree):
+    other = annual_plan(tree, users, 2022, county=tree.dashiqiao)
+    item = make_item(other, users.dashiqiao, school=tree.schools["210882"])
+    assert codes(selectors.plan_review(other), item) == ["code_taken"]
+    [message] = flag_messages(other, item)
+    assert "GZ-2022-01" in message and "其他县(区)" in message and "盖州" not in message
+    with pytest.raises(ValidationError):
+        services.plan_submit(plan=other, acting_user=users.dashiqiao)
+
+
+def test_a_registered_project_the_plan_cannot_take_over_is_flagged(plan, users, tree):
+    started = ProjectFactory(
+        school=tree.schools["210881"],
+        code="GZ-2024-01",
+        plan_year=2024,
+        approved_on="2024-03-01",
+        tendered_on="2024-03-20",
+        contracted_on="2024-04-01",
+        started_on="2024-04-10",
+        status="started",
+    )
+    item = make_item(
+        plan,
+        users.gaizhou,
+        school=started.school,
+        code=started.code,
+        name="多媒体设备购置",
+        category=ProjectCategory.EQUIPMENT,
+        planned_amount=Decimal("100000.00"),
+        plan_year=2024,
+    )
+    assert codes(selectors.plan_review(plan), item) == ["not_a_project"]
+    [message] = flag_messages(plan, item)
+    assert "GZ-2024-01" in message and "无法列入项目台账" in message and "开工日期" in message
+
+
+def test_the_provinces_approval_checks_again_what_changed_since_the_review(
+    plan, users, tree, monkeypatch
+):
+    """Another county's plan took the code after the city's review: the approval refuses,
+    by the flags and, were they skipped, by its own check, and changes nothing."""
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    services.plan_city_approve(plan=plan, acting_user=users.city)
+    other = services.plan_create(
+        plan=Plan(county=tree.dashiqiao, kind=PlanKind.FIVE_YEAR, title="大石桥市规划"),
+        acting_user=users.dashiqiao,
+    )
+    make_item(other, users.dashiqiao, school=tree.schools["210882"])
+    services.plan_submit(plan=other, acting_user=users.dashiqiao)
+    services.plan_city_approve(plan=other, acting_user=users.city)
+    services.plan_approve(plan=other, acting_user=users.province)
+    with pytest.raises(ValidationError, match="1个问题须先整改"):
+        services.plan_approve(plan=plan, acting_user=users.province)
+    monkeypatch.setattr(services, "_require_no_blocking_flags", lambda plan: None)
+    with pytest.raises(ValidationError, match="项目编号GZ-2022-01已被其他县"):
+        services.plan_approve(plan=plan, acting_user=users.province)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.CITY_APPROVED
+    assert not Project.objects.filter(code="GZ-2023-01").exists()
+
+
+def test_the_approval_refuses_a_project_changed_since_by_a_change_request(
+    approved, users, tree, monkeypatch
+):
+    annual = annual_plan(tree, users, 2022)
+    make_item(annual, users.gaizhou, school=tree.schools["210881"])
+    services.plan_submit(plan=annual, acting_user=users.gaizhou)
+    services.plan_city_approve(plan=annual, acting_user=users.city)
+    change = duration_request(approved, users.gaizhou)
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    monkeypatch.setattr(services, "_require_no_blocking_flags", lambda plan: None)
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
+        services.plan_approve(plan=annual, acting_user=users.province)
+    assert "完成年度:批准为2023,本计划为2022" in error.value.messages[0]
+    assert "项目调整申请" in error.value.messages[0]
 
 
 def test_a_scope_change_changes_the_equipment_lines_with_their_history(plan, users):
@@ -603,3 +761,178 @@ def test_an_administrator_placed_in_a_county_does_not_review_or_approve(plan, us
     assert services.can_compile(local_admin) is False
     assert not services.can_review(local_admin) and not services.can_approve(local_admin)
     assert services.can_review(users.admin) and services.can_approve(users.admin)
+
+
+def test_a_citys_comment_outlives_the_project_the_county_removes(plan, users):
+    item = plan.items.get(code="GZ-2023-01")
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    services.plan_return(plan=plan, acting_user=users.city, comments={item.pk: "与宿舍项目重复"})
+    services.plan_item_delete(item=item, acting_user=users.gaizhou)
+    comment = PlanComment.objects.get()
+    assert comment.item is None
+    assert (comment.item_code, comment.item_name) == ("GZ-2023-01", "计算机教室设备购置")
+    [(event, kept)] = selectors.comments_by_item(plan)[None]
+    assert kept.text == "与宿舍项目重复" and event.actor == users.city
+
+
+def test_the_migration_keeps_the_code_and_name_of_commented_projects(plan, users):
+    from django.apps import apps
+
+    migration = importlib.import_module("plans.migrations.0002_plans_changes")
+    item = plan.items.get(code="GZ-2022-01")
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    services.plan_return(plan=plan, acting_user=users.city, comments={item.pk: "面积偏大"})
+    PlanComment.objects.update(item_code="", item_name="")  # as the rows stood before
+    migration.keep_code_and_name(apps, None)
+    comment = PlanComment.objects.get()
+    assert (comment.item_code, comment.item_name) == ("GZ-2022-01", "学生宿舍新建工程")
+
+
+@pytest.fixture
+def twice_approved(approved, users, tree):
+    """The project in the approved five-year plan and in the approved 2022 annual plan."""
+    annual = annual_plan(tree, users, 2022)
+    make_item(annual, users.gaizhou, school=tree.schools["210881"])
+    approve_all(annual, users)
+    return approved
+
+
+def approved_copies(project):
+    return list(selectors.approved_items().filter(project=project).order_by("pk"))
+
+
+def test_an_approved_duration_change_moves_the_project_in_every_approved_plan(
+    twice_approved, users
+):
+    assert len(approved_copies(twice_approved)) == 2
+    change = duration_request(twice_approved, users.gaizhou, end_year=2024)
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    assert [(i.plan.kind, i.plan_year, i.end_year) for i in approved_copies(twice_approved)] == [
+        (PlanKind.FIVE_YEAR, 2022, 2024),
+        (PlanKind.ANNUAL, 2022, 2024),
+    ]
+    five_year = approved_copies(twice_approved)[0]
+    before = five_year.history.order_by("history_date", "history_id").last().prev_record
+    assert before.end_year == 2022
+    assert five_year.history.latest().history_user == users.city
+
+
+def test_approved_value_and_scope_changes_reach_every_approved_plan(twice_approved, users):
+    value = value_request(twice_approved, users.gaizhou)
+    services.change_request_decide(change=value, approve=True, acting_user=users.city)
+    scope = services.change_request_create(
+        project=twice_approved,
+        kind=ChangeKind.SCOPE,
+        new_values={"planned_area": "1100", "content": "四层砖混"},
+        reason="核减面积",
+        acting_user=users.gaizhou,
+    )
+    services.change_request_decide(change=scope, approve=True, acting_user=users.city)
+    for item in approved_copies(twice_approved):
+        assert (item.planned_amount, item.fund_central, item.fund_county) == (
+            Decimal("4000000.00"),
+            Decimal("2200000.00"),
+            Decimal("1800000.00"),
+        )
+        assert (item.planned_area, item.content) == (Decimal("1100.00"), "四层砖混")
+
+
+def test_the_county_withdraws_its_pending_change_request_and_may_file_another(approved, users):
+    change = duration_request(approved, users.gaizhou)
+    for other in (users.dashiqiao, users.city, users.province):
+        with pytest.raises(PermissionDenied):
+            services.change_request_withdraw(change=change, acting_user=other)
+    services.change_request_withdraw(change=change, acting_user=users.gaizhou, note="另行申请")
+    change.refresh_from_db()
+    assert change.state == ChangeState.WITHDRAWN
+    assert (change.decided_by, change.decision_note) == (users.gaizhou, "另行申请")
+    assert change.decided_at is not None
+    approved.refresh_from_db()
+    assert approved.plan_year == 2022  # nothing applied
+    with pytest.raises(ValidationError, match="已审批或已撤回"):
+        services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    assert duration_request(approved, users.gaizhou).state == ChangeState.PENDING
+
+
+def test_a_decided_change_request_cannot_be_withdrawn(approved, users):
+    change = duration_request(approved, users.gaizhou)
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    with pytest.raises(ValidationError, match="已审批或已撤回"):
+        services.change_request_withdraw(change=change, acting_user=users.gaizhou)
+    change.refresh_from_db()
+    assert change.state == ChangeState.APPROVED
+
+
+def test_the_equipment_lines_of_a_plan_item_keep_their_history(plan, users):
+    item = plan.items.get(code="GZ-2023-01")
+    line = PlanItemLine(
+        category="computers", name="学生计算机", unit="set", quantity=50, amount=Decimal("500000")
+    )
+    services.plan_item_save(item=item, lines=[line], acting_user=users.gaizhou)
+    line.quantity = 40
+    services.plan_item_save(item=item, lines=[line], acting_user=users.gaizhou)
+    pk = line.pk
+    services.plan_item_save(item=item, removed_lines=[line], acting_user=users.gaizhou)
+    records = list(PlanItemLine.history.filter(id=pk).order_by("history_date", "history_id"))
+    assert [(r.history_type, r.quantity) for r in records] == [("+", 50), ("~", 40), ("-", 40)]
+    assert {r.history_user for r in records} == {users.gaizhou}
+
+
+def test_a_scope_change_renames_the_project_and_its_approved_items(twice_approved, users):
+    with pytest.raises(ValidationError) as error:
+        services.change_request_create(
+            project=twice_approved,
+            kind=ChangeKind.SCOPE,
+            new_values={"name": "学生宿舍及办公楼新建工程", "planned_area": "1200", "content": ""},
+            reason="并入办公用房",
+            acting_user=users.gaizhou,
+        )
+    assert "name" in error.value.error_dict
+    change = services.change_request_create(
+        project=twice_approved,
+        kind=ChangeKind.SCOPE,
+        new_values={"name": "学生宿舍改扩建工程", "planned_area": "1200", "content": ""},
+        reason="改为改扩建",
+        acting_user=users.gaizhou,
+    )
+    assert (change.old_values["name"], change.new_values["name"]) == (
+        "学生宿舍新建工程",
+        "学生宿舍改扩建工程",
+    )
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    twice_approved.refresh_from_db()
+    assert twice_approved.name == "学生宿舍改扩建工程"
+    assert twice_approved.history.first().prev_record.name == "学生宿舍新建工程"
+    assert {item.name for item in approved_copies(twice_approved)} == {"学生宿舍改扩建工程"}
+
+
+def test_a_scope_request_made_before_the_name_joined_the_scope_still_applies(approved, users):
+    change = services.change_request_create(
+        project=approved,
+        kind=ChangeKind.SCOPE,
+        new_values={"planned_area": "1100", "content": "四层砖混"},
+        reason="核减面积",
+        acting_user=users.gaizhou,
+    )
+    for values in (change.old_values, change.new_values):
+        del values["name"]
+    change.save()
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    approved.refresh_from_db()
+    assert (approved.planned_area, approved.name) == (Decimal("1100.00"), "学生宿舍新建工程")
+
+
+def test_a_long_reason_is_kept_on_the_request_and_shortened_in_the_history(approved, users):
+    reason = "征地延迟," * 40  # 200 characters: the history keeps 100 at most
+    change = services.change_request_create(
+        project=approved,
+        kind=ChangeKind.DURATION,
+        new_values={"plan_year": 2022, "end_year": 2023},
+        reason=reason,
+        acting_user=users.gaizhou,
+    )
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    change.refresh_from_db()
+    assert change.reason == reason
+    recorded = approved.history.first().history_change_reason
+    assert len(recorded) <= 100 and recorded.startswith("项目调整申请已批准")

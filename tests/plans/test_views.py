@@ -203,10 +203,19 @@ def test_a_change_request_by_page_keeps_before_and_after(client, plan, users):
     login(client, users.gaizhou)
     url = reverse("plans:change_create", args=[project.pk]) + "?kind=scope"
     no_lines = {"lines-TOTAL_FORMS": "0", "lines-INITIAL_FORMS": "0"}
-    response = client.post(url, {"planned_area": "1000", "content": "", "reason": "", **no_lines})
+    response = client.post(
+        url, {"name": project.name, "planned_area": "1000", "content": "", "reason": "", **no_lines}
+    )
     assert response.status_code == 200 and not ChangeRequest.objects.exists()
     response = client.post(
-        url, {"planned_area": "1000", "content": "三层", "reason": "核减面积", **no_lines}
+        url,
+        {
+            "name": project.name,
+            "planned_area": "1000",
+            "content": "三层",
+            "reason": "核减面积",
+            **no_lines,
+        },
     )
     change = ChangeRequest.objects.get()
     assert response.url == change.get_absolute_url()
@@ -353,19 +362,23 @@ def test_an_unapproved_plan_is_not_public(client, plan, users):
     assert PlanItem.objects.filter(project__isnull=False).count() == 0
 
 
-def test_change_requests_answer_404_outside_the_district(client, plan, users):
+def pending_duration_change(plan, users):
+    """The plan approved, and its dormitory's end year moved to 2023, awaiting the city."""
     approve_all(plan, users)
-    project = Project.objects.get(code="GZ-2022-01")
-    change = services.change_request_create(
-        project=project,
+    return services.change_request_create(
+        project=Project.objects.get(code="GZ-2022-01"),
         kind="duration",
         new_values={"plan_year": 2022, "end_year": 2023},
         reason="征地延迟",
         acting_user=users.gaizhou,
     )
+
+
+def test_change_requests_answer_404_outside_the_district(client, plan, users):
+    change = pending_duration_change(plan, users)
     login(client, users.dashiqiao)
     assert client.get(change.get_absolute_url()).status_code == 404
-    assert client.get(reverse("plans:change_create", args=[project.pk])).status_code == 404
+    assert client.get(reverse("plans:change_create", args=[change.project_id])).status_code == 404
     assert client.post(change.get_absolute_url(), {"decision": "approve"}).status_code == 404
     assert "征地延迟" not in client.get(reverse("plans:change_list")).content.decode()
     login(client, users.gaizhou)
@@ -406,6 +419,7 @@ def test_a_scope_change_of_equipment_by_page(client, plan, users):
     url = reverse("plans:change_create", args=[project.pk]) + "?kind=scope"
     assert 'name="lines-0-item"' in client.get(url).content.decode()
     data = {
+        "name": project.name,
         "planned_area": "",
         "content": "",
         "reason": "补充设备明细",
@@ -422,3 +436,98 @@ def test_a_scope_change_of_equipment_by_page(client, plan, users):
     assert response.url == change.get_absolute_url()
     page = client.get(change.get_absolute_url()).content.decode()
     assert "学生计算机 × 50" in page and "50.00" in page
+
+
+def test_the_plan_page_shows_a_comment_on_a_removed_project(client, plan, users):
+    item = plan.items.get(code="GZ-2023-01")
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    services.plan_return(plan=plan, acting_user=users.city, comments={item.pk: "与宿舍项目重复"})
+    login(client, users.gaizhou)
+    client.post(reverse("plans:item_delete", args=[plan.pk, item.pk]))
+    assert not plan.items.filter(code="GZ-2023-01").exists()
+    page = client.get(reverse("plans:plan_detail", args=[plan.pk])).content.decode()
+    assert "已删除的项目 GZ-2023-01 计算机教室设备购置" in page
+    assert "与宿舍项目重复" in page
+
+
+def test_the_plan_page_tells_the_county_to_ask_for_a_change_request(client, plan, users, tree):
+    approve_all(plan, users)
+    annual = services.plan_create(
+        plan=Plan(county=tree.gaizhou, kind=PlanKind.ANNUAL, first_year=2022, title="2022年度计划"),
+        acting_user=users.gaizhou,
+    )
+    make_item(annual, users.gaizhou, school=tree.schools["210881"], end_year=2024)
+    page = login(client, users.gaizhou).get(annual.get_absolute_url()).content.decode()
+    assert "完成年度:批准为2022,本计划为2024" in page
+    assert "项目调整申请" in page
+    assert re.search(r'<button type="submit" class="primary" disabled>上报市级审核', page)
+
+
+def item_form_data(item, **changes) -> dict:
+    data = {
+        "code": item.code,
+        "name": item.name,
+        "school": item.school_id,
+        "category": item.category,
+        "construction_kind": item.construction_kind,
+        "work_type": item.work_type,
+        "content": item.content,
+        "plan_year": item.plan_year,
+        "end_year": item.end_year,
+        "planned_area": item.planned_area or "",
+        "planned_amount": item.planned_amount / 10000,
+        "fund_central": item.fund_central / 10000,
+        "fund_county": item.fund_county / 10000,
+        "lines-TOTAL_FORMS": "0",
+        "lines-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_second_of_two_edits_of_a_plan_item_is_told(client, plan, users, tree):
+    from tests.factories import UserFactory
+
+    colleague = UserFactory(username="gaizhou2", role="county_education", district=tree.gaizhou)
+    item = plan.items.get(code="GZ-2022-01")
+    url = reverse("plans:item_update", args=[plan.pk, item.pk])
+    loaded = login(client, users.gaizhou).get(url).context["form"]["loaded_version"].value()
+    other = client.__class__()
+    response = login(other, colleague).post(
+        url, item_form_data(item, loaded_version=loaded, content="四层框架")
+    )
+    assert response.status_code == 302
+    response = client.post(url, item_form_data(item, loaded_version=loaded, content="三层砖混"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "gaizhou2" in page and "您打开页面后" in page
+    assert "三层砖混" in page  # the refused input stays on the form
+    item.refresh_from_db()
+    assert (item.content, item.version) == ("四层框架", loaded + 1)
+    fresh = client.get(url).context["form"]["loaded_version"].value()
+    response = client.post(url, item_form_data(item, loaded_version=fresh, content="三层砖混"))
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.content == "三层砖混"
+    # A form sent without the version it was opened at is refused.
+    response = client.post(url, item_form_data(item, content="二层"))
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert item.content == "三层砖混"
+
+
+def test_the_county_withdraws_a_change_request_by_page(client, plan, users):
+    change = pending_duration_change(plan, users)
+    url = reverse("plans:change_withdraw", args=[change.pk])
+    login(client, users.city)
+    assert url not in client.get(change.get_absolute_url()).content.decode()
+    assert client.post(url).status_code == 403
+    login(client, users.gaizhou)
+    assert "撤回申请" in client.get(change.get_absolute_url()).content.decode()
+    response = client.post(url, {"note": "改为调整投资"})
+    assert response.url == change.get_absolute_url()
+    page = client.get(change.get_absolute_url()).content.decode()
+    assert "县(区)已撤回" in page and "撤回人" in page and "改为调整投资" in page
+    assert "撤回申请" not in page
+    change.refresh_from_db()
+    assert change.state == ChangeState.WITHDRAWN

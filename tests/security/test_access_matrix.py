@@ -183,6 +183,7 @@ PLANS = {
     ),
     "plans:change_list": Page(everyone(), lists=True),
     "plans:change_detail": Page(everyone(), pk("change")),
+    "plans:change_withdraw": Page(SIGNED_POST_ONLY, pk("change")),
     "plans:change_create": Page(only(*COMPILERS), lambda o: ({"project_pk": o.baselined.pk}, {})),
     # Public disclosure: no login, every county's approved projects (tests/plans checks that
     # nothing private is there).

@@ -1,4 +1,5 @@
-"""manage.py load_demo: the demo data of projects/demo.py, created where missing."""
+"""manage.py load_demo: every app's demo data (projects, funding, inspections, reports, plans),
+created where missing. Here, above the apps, so that no app imports another it does not need."""
 
 from django.core.management.base import BaseCommand
 
