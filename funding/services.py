@@ -189,7 +189,8 @@ def funding_plan_save(
     """
     if not baseline_change and not acting_user.can_edit_projects:
         raise PermissionDenied(_("Your role cannot edit schools or projects."))
-    project = _visible_project(project.pk, acting_user)
+    # Locked: the province's approval making this project's baseline waits, or is waited for.
+    project = _visible_project(project.pk, acting_user, lock=True)
     if not baseline_change and is_baselined(project.pk):
         raise ValidationError(BASELINE_FUNDING_LOCKED)
     existing = {line.source: line for line in project.funding_plan.all()}

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gaibo.constraints import check_constraint_errors
 from gaibo.money import ZERO, wan_text
 from plans.choices import SOURCE_FIELDS, PlanState
 from plans.models import Plan, PlanItem
@@ -158,6 +159,27 @@ def code_taken_message(code: str) -> str:
     ) % {"code": code}
 
 
+def takeover_refusal(item: PlanItem, plan: Plan, project: Project) -> str | None:
+    """Why the register's project under the item's code, not yet in an approved plan, cannot
+    become the item's project: it is another county's, or another programme's or school's
+    (a project of 全面改薄 under a code the county uses again, say). The approval takes over
+    only a project of the county registered for this programme at this school (an early
+    project, 提前实施), progress and all."""
+    if project.school.county_id != plan.county_id:
+        return code_taken_message(item.code)
+    if project.programme != plan.programme or project.school_id != item.school_id:
+        return _(
+            "The project code %(code)s is already used by the project %(name)s (%(school)s, "
+            "%(programme)s): choose another code."
+        ) % {
+            "code": item.code,
+            "name": project.name,
+            "school": project.school.name,
+            "programme": Programme(project.programme).label,
+        }
+    return None
+
+
 def invalid_message(code: str, problems) -> str:
     return _("Project %(code)s cannot become a project of the register: %(problems)s") % {
         "code": code,
@@ -181,17 +203,16 @@ def candidate_problems(item: PlanItem, plan: Plan, existing: Project | None) -> 
 
     A new project is checked field by field: the item's constraints are the project's. One
     registered before the plan and taken over is checked against every constraint too, since
-    only there do its dates and status meet the item's figures.
+    only there do its dates and status meet the item's figures (in one query, not one per
+    constraint: the plan page does this for each such item).
     """
     takeover = existing is not None
     project = candidate(item, plan, copy.copy(existing) if takeover else None)
     try:
-        project.full_clean(
-            exclude=["school"], validate_unique=takeover, validate_constraints=takeover
-        )
+        project.full_clean(exclude=["school"], validate_unique=takeover, validate_constraints=False)
     except ValidationError as error:
         return error.messages
-    return []
+    return check_constraint_errors(project) if takeover else []
 
 
 def problems(plan: Plan, items) -> dict:
@@ -223,6 +244,8 @@ def problems(plan: Plan, items) -> dict:
             changed = differences(item, plan, project, end_year=end_years[project.pk])
             if changed:
                 found[item.pk] = [("differs_from_baseline", differs_message(item.code, changed))]
+        elif project is not None and (refusal := takeover_refusal(item, plan, project)):
+            found[item.pk] = [("code_taken", refusal)]
         else:
             invalid = candidate_problems(item, plan, project)
             if invalid:

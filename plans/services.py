@@ -19,6 +19,7 @@ from plans.choices import (
     ChangeKind,
     ChangeState,
     PlanAction,
+    PlanKind,
     PlanState,
 )
 from plans.models import ChangeRequest, Plan, PlanComment, PlanEvent, PlanItem, PlanItemLine
@@ -257,6 +258,9 @@ def _baseline_project(item: PlanItem, plan: Plan, acting_user) -> Project:
             if changed:
                 raise ValidationError(baseline.differs_message(item.code, changed))
             return project
+        refusal = baseline.takeover_refusal(item, plan, project)
+        if refusal:
+            raise ValidationError(refusal)
         removed = list(project.equipment_lines.all())
     else:
         removed = []
@@ -540,8 +544,10 @@ def _apply(change: ChangeRequest, acting_user) -> None:
     carries the project (the five-year plan's, each annual plan's) is a copy of it, the
     approval having refused any item that differs (plans.baseline). So the change is made to
     the project and to all those copies in one transaction: no approved plan keeps the old
-    years, amounts or scope (their history does). A plan still being compiled that carries
-    the project is flagged until the county enters the new figures.
+    years, amounts or scope (their history does), except that an annual plan of another year
+    keeps the project under its own year (it is what that year's plan held). A plan still
+    being compiled that carries the project is flagged until the county enters the new
+    figures.
     """
     project = Project.objects.select_for_update(of=("self",)).get(pk=change.project_id)
     current = current_values(project, change.item, change.kind)
@@ -555,6 +561,7 @@ def _apply(change: ChangeRequest, acting_user) -> None:
     items = list(
         selectors.approved_items()
         .filter(project=project)
+        .select_related("plan")
         .select_for_update(of=("self",))
         .order_by("pk")
     )
@@ -594,7 +601,18 @@ def _apply(change: ChangeRequest, acting_user) -> None:
             baseline_change=True,
         )
     for item in items:
-        for name, value in values.items():
+        item_values = values
+        # An annual plan holds the projects of its year: a copy in another year's plan keeps
+        # that year, as approved, and takes the new end year where it can.
+        if (
+            change.kind == ChangeKind.DURATION
+            and item.plan.kind == PlanKind.ANNUAL
+            and item.plan.first_year != values["plan_year"]
+        ):
+            if values["end_year"] < item.plan_year:
+                continue
+            item_values = {"end_year": values["end_year"]}
+        for name, value in item_values.items():
             setattr(item, name, value)
         item._change_reason = reason
         validated_save(item, acting_user=acting_user)

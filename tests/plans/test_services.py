@@ -14,7 +14,7 @@ from funding.services import funding_plan_save
 from plans import selectors, services
 from plans.choices import ChangeKind, ChangeState, PlanAction, PlanKind, PlanState
 from plans.models import ChangeRequest, Plan, PlanComment, PlanEvent, PlanItem, PlanItemLine
-from projects.choices import Programme, ProjectCategory
+from projects.choices import ConstructionKind, Programme, ProjectCategory
 from projects.models import Project
 from projects.services import project_save
 from tests.factories import ProjectFactory, SchoolFactory
@@ -936,3 +936,93 @@ def test_a_long_reason_is_kept_on_the_request_and_shortened_in_the_history(appro
     assert change.reason == reason
     recorded = approved.history.first().history_change_reason
     assert len(recorded) <= 100 and recorded.startswith("项目调整申请已批准")
+
+
+def test_a_code_used_by_a_project_of_another_programme_is_not_taken_over(plan, users, tree):
+    """A completed 2016 全面改薄 building under the code a 能力提升 item uses again: flagged,
+    and the province's approval (were the flags skipped) refuses it and changes nothing."""
+    old = ProjectFactory(
+        school=tree.schools["210881"],
+        code="GZ2016-07",
+        name="教学楼新建工程",
+        programme=Programme.COMPREHENSIVE,
+        plan_year=2016,
+        approved_on="2016-03-01",
+        tendered_on="2016-04-01",
+        contracted_on="2016-05-01",
+        started_on="2016-06-01",
+        completed_on="2017-06-01",
+        status="completed",
+    )
+    item = make_item(
+        plan,
+        users.gaizhou,
+        school=old.school,
+        code=old.code,
+        name="食堂新建工程",
+        construction_kind=ConstructionKind.CANTEEN,
+        plan_year=2023,
+    )
+    assert codes(selectors.plan_review(plan), item) == ["code_taken"]
+    [message] = flag_messages(plan, item)
+    assert "GZ2016-07" in message and "教学楼新建工程" in message and "全面改薄" in message
+    with pytest.raises(ValidationError, match="GZ2016-07"):
+        services._baseline_project(item, plan, users.province)
+    old.refresh_from_db()
+    assert (old.programme, old.name, old.plan_year) == (
+        Programme.COMPREHENSIVE,
+        "教学楼新建工程",
+        2016,
+    )
+
+
+def test_an_early_project_of_the_programme_is_taken_over_with_its_progress(plan, users, tree):
+    early = ProjectFactory(
+        school=tree.schools["210881"],
+        code="GZ-2023-09",
+        name="食堂新建工程",
+        construction_kind=ConstructionKind.CANTEEN,
+        plan_year=2023,
+        is_early=True,
+        approved_on="2022-09-01",
+        tendered_on="2022-10-01",
+        contracted_on="2022-10-20",
+        started_on="2022-11-01",
+        status="started",
+    )
+    item = make_item(
+        plan,
+        users.gaizhou,
+        school=early.school,
+        code=early.code,
+        name=early.name,
+        construction_kind=ConstructionKind.CANTEEN,
+        plan_year=2023,
+    )
+    assert codes(selectors.plan_review(plan), item) == []
+    approve_all(plan, users)
+    early.refresh_from_db()
+    assert early.started_on.isoformat() == "2022-11-01" and early.planned_area == Decimal("1200")
+
+
+def test_a_later_plan_year_leaves_the_project_in_its_approved_annual_plan(approved, users, tree):
+    """The 2022 annual plan approved with the project keeps it under 2022 when the city moves
+    the project to 2023; the five-year plan and the project take the new years."""
+    annual = annual_plan(tree, users, 2022)
+    make_item(annual, users.gaizhou, school=tree.schools["210881"])
+    approve_all(annual, users)
+    change = services.change_request_create(
+        project=approved,
+        kind=ChangeKind.DURATION,
+        new_values={"plan_year": 2023, "end_year": 2024},
+        reason="征地延迟",
+        acting_user=users.gaizhou,
+    )
+    services.change_request_decide(change=change, approve=True, acting_user=users.city)
+    approved.refresh_from_db()
+    assert approved.plan_year == 2023
+    annual_item = annual.items.get()
+    assert (annual_item.plan_year, annual_item.end_year) == (2022, 2024)
+    five_year_item = PlanItem.objects.get(plan__kind=PlanKind.FIVE_YEAR, project=approved)
+    assert (five_year_item.plan_year, five_year_item.end_year) == (2023, 2024)
+    assert selectors.baseline_item(approved.pk).end_year == 2024

@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -19,7 +21,7 @@ from plans.choices import ChangeState, PlanKind, PlanState
 from plans.imports import PlanItemImportForm
 from plans.models import ChangeRequest, Plan, PlanItem
 from projects.models import Project
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, ProjectFactory
 from tests.plans.conftest import approve_all, make_item
 from tests.spreadsheets import xlsx_upload
 
@@ -531,3 +533,39 @@ def test_the_county_withdraws_a_change_request_by_page(client, plan, users):
     assert "撤回申请" not in page
     change.refresh_from_db()
     assert change.state == ChangeState.WITHDRAWN
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_projects_registered_before_the_plan_cost_a_few_queries_each(
+    client, plan, users, tree, count
+):
+    """An item taking over a project registered before the plan (an early project) is checked
+    against every constraint of the register in one query, not one per constraint."""
+    school = tree.schools["210881"]
+    for number in range(count):
+        code = f"GZ-T-{number}"
+        ProjectFactory(
+            school=school,
+            code=code,
+            name=f"设备{number}",
+            category="equipment",
+            construction_kind="",
+            work_type="",
+            planned_area=None,
+            plan_year=2023,
+        )
+        make_item(
+            plan,
+            users.gaizhou,
+            school=school,
+            code=code,
+            name=f"设备{number}",
+            category="equipment",
+            planned_amount=Decimal("10000.00"),
+            plan_year=2023,
+        )
+    login(client, users.city)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("plans:plan_detail", args=[plan.pk]))
+    assert response.status_code == 200
+    assert len(queries) <= 20 + 3 * count
