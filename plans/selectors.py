@@ -117,6 +117,18 @@ def _content_key(record) -> tuple:
     return (record.school_id, record.category, "".join(record.name.split()))
 
 
+def _twin_key(record) -> tuple:
+    """What counts as planned twice: the same content at one school (`_content_key`), for
+    equipment and IT in the same plan year too (they are finished within it, and a school
+    buys books again another year)."""
+    key = _content_key(record)
+    return key if record.category == ProjectCategory.CONSTRUCTION else (*key, record.plan_year)
+
+
+def _name_key(record) -> str:
+    return "".join(record.name.split())
+
+
 def _content_label(record) -> str:
     """The content of `_content_key` in words: 学生宿舍·新建, or the project's name."""
     if record.category == ProjectCategory.CONSTRUCTION:
@@ -180,10 +192,11 @@ def plan_review(plan: Plan, items=None) -> PlanReview:
                     % {"school": item.school.name, "problem": problem},
                 )
             )
-        key = _content_key(item)
         # An annual plan repeats the five-year plan's projects under the same codes.
-        twins = [label for code, label in planned[key].items() if code != item.code]
-        if twins:
+        twins = [twin for code, twin in planned[_twin_key(item)].items() if code != item.code]
+        same = [label for label, name in twins if name == _name_key(item)]
+        alike = [label for label, name in twins if name != _name_key(item)]
+        if same:
             flags.append(
                 Flag(
                     "planned_twice",
@@ -192,10 +205,29 @@ def plan_review(plan: Plan, items=None) -> PlanReview:
                     % {
                         "content": _content_label(item),
                         "school": item.school.name,
-                        "others": "; ".join(twins),
+                        "others": "; ".join(same),
                     },
                 )
             )
+        if alike:
+            # Two buildings of one kind at a school (the renovation of two teaching
+            # buildings) may well be two projects: the reviewers are asked to look.
+            flags.append(
+                Flag(
+                    "planned_alike",
+                    warning,
+                    _(
+                        "%(content)s at %(school)s is also planned as %(others)s: make sure "
+                        "they are different buildings."
+                    )
+                    % {
+                        "content": _content_label(item),
+                        "school": item.school.name,
+                        "others": "; ".join(alike),
+                    },
+                )
+            )
+        key = _content_key(item)
         if funded[key]:
             flags.append(
                 Flag(
@@ -305,10 +337,13 @@ def _register_at_schools(items) -> list[Project]:
 
 def _planned_contents(plan: Plan, items, in_programme) -> dict:
     """Each content at each school, as planned in this plan, in another plan of the programme
-    or already in the register under the programme: {content key: {project code: label}}."""
+    or already in the register under the programme: {twin key: {project code: (label, name
+    key)}}."""
     planned = defaultdict(dict)
     for item in items:
-        planned[_content_key(item)].setdefault(item.code, f"{item.code} {item.name}")
+        planned[_twin_key(item)].setdefault(
+            item.code, (f"{item.code} {item.name}", _name_key(item))
+        )
     others = (
         PlanItem.objects.filter(
             school_id__in={item.school_id for item in items}, plan__programme=plan.programme
@@ -318,16 +353,22 @@ def _planned_contents(plan: Plan, items, in_programme) -> dict:
         .order_by("code", "pk")
     )
     for other in others:
-        planned[_content_key(other)].setdefault(
+        planned[_twin_key(other)].setdefault(
             other.code,
-            _("%(project)s, in “%(plan)s”")
-            % {"project": f"{other.code} {other.name}", "plan": other.plan},
+            (
+                _("%(project)s, in “%(plan)s”")
+                % {"project": f"{other.code} {other.name}", "plan": other.plan},
+                _name_key(other),
+            ),
         )
     for project in in_programme:
-        planned[_content_key(project)].setdefault(
+        planned[_twin_key(project)].setdefault(
             project.code,
-            _("%(project)s, a project in the register")
-            % {"project": f"{project.code} {project.name}"},
+            (
+                _("%(project)s, a project in the register")
+                % {"project": f"{project.code} {project.name}"},
+                _name_key(project),
+            ),
         )
     return planned
 

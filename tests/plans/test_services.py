@@ -165,7 +165,7 @@ def test_a_project_of_the_programme_in_the_register_is_the_same_content_planned_
         users.gaizhou,
         school=tree.schools["210881"],
         code="GZ-2024-01",
-        name="综合教学楼",
+        name=f" {existing.name} ",
         construction_kind="teaching",
         plan_year=2024,
     )
@@ -181,6 +181,46 @@ def test_a_project_of_the_programme_in_the_register_is_the_same_content_planned_
     again.work_type = "renovation"
     services.plan_item_save(item=again, acting_user=users.gaizhou)
     assert codes(selectors.plan_review(plan), again) == []
+
+
+def test_another_building_of_the_same_kind_is_a_warning_for_the_reviewers(plan, users, tree):
+    """A second new teaching building at the school, under another name, may be a second
+    building: the reviewers are asked to look, and the county may submit."""
+    second = make_item(
+        plan,
+        users.gaizhou,
+        school=tree.schools["210881"],
+        code="GZ-2024-01",
+        name="综合实验楼新建工程",
+        construction_kind="teaching",
+        plan_year=2024,
+    )
+    review = selectors.plan_review(plan)
+    assert codes(review, second) == ["planned_alike"]
+    [message] = flag_messages(plan, second)
+    assert "盖州市实验小学教学楼新建工程" in message and "不同的建筑" in message
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.SUBMITTED
+
+
+def test_equipment_bought_again_another_year_is_not_planned_twice(plan, users, tree):
+    books = [
+        make_item(
+            plan,
+            users.gaizhou,
+            school=tree.schools["210881"],
+            code=f"GZ-{year}-B{number}",
+            name="图书购置",
+            category=ProjectCategory.EQUIPMENT,
+            planned_amount=Decimal("100000.00"),
+            plan_year=year,
+        )
+        for number, year in enumerate((2022, 2024, 2024))
+    ]
+    review = selectors.plan_review(plan)
+    assert codes(review, books[0]) == []
+    assert codes(review, books[1]) == codes(review, books[2]) == ["planned_twice"]
 
 
 def test_an_item_of_another_plan_is_named_with_its_plan(plan, users, tree):
