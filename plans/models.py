@@ -210,14 +210,6 @@ class PlanItem(models.Model):
     def get_absolute_url(self):
         return f"{self.plan.get_absolute_url()}#item-{self.pk}"
 
-    def source_amounts(self) -> dict:
-        """{fund source: planned amount} of the sources with an amount."""
-        return {
-            source: getattr(self, field)
-            for source, field in SOURCE_FIELDS.items()
-            if getattr(self, field)
-        }
-
     @property
     def funds_total(self):
         return sum((getattr(self, field) or ZERO for field in SOURCE_FIELDS.values()), ZERO)

@@ -18,7 +18,7 @@ from gaibo.money import ZERO, wan_text
 from plans import baseline
 from plans.access import can_compile
 from plans.choices import SOURCE_FIELDS, ChangeState, FlagSeverity, PlanState
-from plans.models import ChangeRequest, Plan, PlanEvent, PlanItem
+from plans.models import ChangeRequest, Plan, PlanItem
 from projects.baseline import Baseline
 from projects.choices import BUILDING_KINDS, PROGRAMME_YEARS, Programme, ProjectCategory
 from projects.models import District, Project
@@ -71,6 +71,31 @@ def _forbidden_message(kind: str, word: str) -> str:
         ),
     }
     return messages[kind] % {"word": word}
+
+
+def content_problems(text: str) -> list[tuple[str, str]]:
+    """(flag code, message) of what a project's name or content may not hold: content the
+    city's instruction forbids, a school section the programmes do not fund. The review flags
+    them on each item; a change request of scope is refused for them."""
+    problems = [
+        ("forbidden", _forbidden_message(kind, word))
+        for word, kind in FORBIDDEN_CONTENT
+        if word.lower() in text.lower()
+    ]
+    for section in INELIGIBLE_SECTIONS:
+        if section in text:
+            problems.append(
+                (
+                    "ineligible_school",
+                    _(
+                        "“%(word)s”: the programmes fund compulsory education only, not a "
+                        "school's high-school section or kindergarten."
+                    )
+                    % {"word": section},
+                )
+            )
+            break
+    return problems
 
 
 @dataclass
@@ -165,24 +190,8 @@ def plan_review(plan: Plan, items=None) -> PlanReview:
 
     for item in items:
         flags = add(item.pk)
-        text = f"{item.name} {item.content}"
-        for word, kind in FORBIDDEN_CONTENT:
-            if word.lower() in text.lower():
-                flags.append(Flag("forbidden", blocking, _forbidden_message(kind, word)))
-        for section in INELIGIBLE_SECTIONS:
-            if section in text:
-                flags.append(
-                    Flag(
-                        "ineligible_school",
-                        blocking,
-                        _(
-                            "“%(word)s”: the programmes fund compulsory education only, not a "
-                            "school's high-school section or kindergarten."
-                        )
-                        % {"word": section},
-                    )
-                )
-                break
+        for code, message in content_problems(f"{item.name} {item.content}"):
+            flags.append(Flag(code, blocking, message))
         for problem in item.school.eligibility_problems():
             flags.append(
                 Flag(
@@ -623,10 +632,6 @@ def public_counties():
         .order_by("code")
         .values("code", "name")
     )
-
-
-def plan_events_visible(*, user):
-    return PlanEvent.objects.visible_to(user)
 
 
 def programme_label(value) -> str:

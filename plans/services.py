@@ -396,10 +396,9 @@ def _check_new_values(project: Project, kind: str, new: dict) -> None:
         if not name or len(name) > PlanItem._meta.get_field("name").max_length:
             raise ValidationError({"name": _("Give the project's name (200 characters at most).")})
         for field in ("name", "content"):
-            text = new.get(field) or ""
-            for word, kind_of_word in selectors.FORBIDDEN_CONTENT:
-                if word.lower() in text.lower():
-                    raise ValidationError({field: selectors._forbidden_message(kind_of_word, word)})
+            problems = selectors.content_problems(new.get(field) or "")
+            if problems:
+                raise ValidationError({field: [message for _code, message in problems]})
 
 
 @transaction.atomic

@@ -1066,3 +1066,25 @@ def test_a_later_plan_year_leaves_the_project_in_its_approved_annual_plan(approv
     five_year_item = PlanItem.objects.get(plan__kind=PlanKind.FIVE_YEAR, project=approved)
     assert (five_year_item.plan_year, five_year_item.end_year) == (2023, 2024)
     assert selectors.baseline_item(approved.pk).end_year == 2024
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "expected"),
+    [
+        ("content", "含高中部宿舍", "高中部"),
+        ("content", "配套办公楼", "办公楼"),
+        ("name", "学生宿舍及管理平台", "管理平台"),
+    ],
+)
+def test_a_scope_change_is_held_to_the_plans_content_rules(approved, users, field, text, expected):
+    values = {"planned_area": "1100", "content": "四层砖混", field: text}
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
+        services.change_request_create(
+            project=approved,
+            kind=ChangeKind.SCOPE,
+            new_values=values,
+            reason="调整",
+            acting_user=users.gaizhou,
+        )
+    assert expected in error.value.message_dict[field][0]
+    assert not ChangeRequest.objects.exists()
