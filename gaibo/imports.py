@@ -133,6 +133,7 @@ class ImportResult:
     changes: list = field(default_factory=list)  # (row number, what it does)
     errors: list = field(default_factory=list)  # RowError
     applied: bool = False
+    snapshot: str = ""  # of the records the rows were checked against (SheetImport.snapshot)
 
     @property
     def ok(self) -> bool:
@@ -313,8 +314,21 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def run_import(content: bytes, spec: SheetImport, *, user, dry_run: bool) -> ImportResult:
-    """Check every row and write them all, or nothing (always nothing on a dry run)."""
+CHANGED_SINCE_PREVIEW = gettext_lazy(
+    "The figures changed after your preview (somebody saved in the meantime). Nothing was "
+    "written: upload the file again to check it against the current figures."
+)
+
+
+def run_import(
+    content: bytes, spec: SheetImport, *, user, dry_run: bool, snapshot: str | None = None
+) -> ImportResult:
+    """Check every row and write them all, or nothing (always nothing on a dry run).
+
+    The result carries the snapshot of the records the rows are checked against
+    (`spec.snapshot`); given the preview's `snapshot`, the import writes nothing if they have
+    changed since. It is taken inside the import's transaction, before any row, so a snapshot
+    that locks what it reads leaves no moment for another save in between."""
     result = ImportResult()
     try:
         rows = []
@@ -343,6 +357,10 @@ def run_import(content: bytes, spec: SheetImport, *, user, dry_run: bool) -> Imp
     # The rows whose cells are good go through the services even when other rows are bad, so
     # that the user sees every problem of the file at once.
     with transaction.atomic():
+        result.snapshot = spec.snapshot() if spec.snapshot else ""
+        if snapshot is not None and result.snapshot != snapshot:
+            result.errors.append(RowError(None, "", str(CHANGED_SINCE_PREVIEW)))
+            return result
         for number, form in forms_by_row:
             try:
                 with transaction.atomic():
@@ -433,21 +451,13 @@ def import_page(request, spec: SheetImport, *, back_url: str, context=None):
             uploaded_by=request.user,
             applied_at__isnull=True,
         )
-        if spec.snapshot and spec.snapshot() != batch.snapshot:
-            result = ImportResult()
-            result.errors.append(
-                RowError(
-                    None,
-                    "",
-                    _(
-                        "The figures changed after your preview (somebody saved in the "
-                        "meantime). Nothing was written: upload the file again to check it "
-                        "against the current figures."
-                    ),
-                )
-            )
-        else:
-            result = run_import(bytes(batch.content), spec, user=request.user, dry_run=False)
+        result = run_import(
+            bytes(batch.content),
+            spec,
+            user=request.user,
+            dry_run=False,
+            snapshot=batch.snapshot,
+        )
         if result.applied:
             batch.applied_at = timezone.now()
             batch.rows = len(result.changes)
@@ -464,7 +474,6 @@ def import_page(request, spec: SheetImport, *, back_url: str, context=None):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             content = upload.read()
-            snapshot = spec.snapshot() if spec.snapshot else ""
             result = run_import(content, spec, user=request.user, dry_run=True)
             batch = None
             if result.ok and result.changes:
@@ -478,7 +487,7 @@ def import_page(request, spec: SheetImport, *, back_url: str, context=None):
                     file_name=upload.name[:200],
                     content=content,
                     rows=len(result.changes),
-                    snapshot=snapshot,
+                    snapshot=result.snapshot,
                 )
             context.update(result=result, batch=batch, file_name=upload.name)
     result = context.get("result")

@@ -447,11 +447,12 @@ def _template_rows(plan):
 
 
 def _snapshot(plan):
-    """The plan's state, items and equipment lines as the preview saw them."""
+    """The plan's state, items and equipment lines as the preview saw them. The plan's row is
+    locked, as every write to its items locks it, so none comes between this and the rows."""
 
     def snapshot() -> str:
         return fingerprint(
-            Plan.objects.filter(pk=plan.pk).values_list("state"),
+            Plan.objects.select_for_update().filter(pk=plan.pk).values_list("state"),
             PlanItem.objects.filter(plan=plan).order_by("pk").values_list(),
             PlanItemLine.objects.filter(item__plan=plan).order_by("pk").values_list(),
         )
