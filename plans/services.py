@@ -4,7 +4,7 @@ the baseline the province's approval makes of each project, and change requests.
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -277,15 +277,22 @@ def _baseline_project(item: PlanItem, plan: Plan, acting_user) -> Project:
     ]
     project._change_reason = _history_reason(_("Plan approved: %(plan)s") % {"plan": plan.title})
     try:
-        project_save(
-            project=project,
-            acting_user=acting_user,
-            lines=lines,
-            removed_lines=removed,
-            baseline_change=True,
-        )
+        with transaction.atomic():
+            project_save(
+                project=project,
+                acting_user=acting_user,
+                lines=lines,
+                removed_lines=removed,
+                baseline_change=True,
+            )
     except ValidationError as error:
         raise ValidationError(baseline.invalid_message(item.code, error.messages)) from None
+    except IntegrityError:
+        # Another approval created a project of this code since it was looked up above.
+        raise ValidationError(
+            _("The project code %(code)s was taken by another approval just now: try again.")
+            % {"code": item.code}
+        ) from None
     funding_plan_save(
         project=project,
         amounts={source: getattr(item, field) for source, field in SOURCE_FIELDS.items()},

@@ -1088,3 +1088,22 @@ def test_a_scope_change_is_held_to_the_plans_content_rules(approved, users, fiel
         )
     assert expected in error.value.message_dict[field][0]
     assert not ChangeRequest.objects.exists()
+
+
+def test_a_code_taken_by_a_simultaneous_approval_is_told_not_an_error_page(
+    plan, users, monkeypatch
+):
+    """Two approvals creating the same new code at once: the database refuses the second
+    (unique code); its approval says so in words and changes nothing."""
+    services.plan_submit(plan=plan, acting_user=users.gaizhou)
+    services.plan_city_approve(plan=plan, acting_user=users.city)
+
+    def taken_meanwhile(**kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(services, "project_save", taken_meanwhile)
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
+        services.plan_approve(plan=plan, acting_user=users.province)
+    assert "GZ-2022-01" in error.value.messages[0] and "请重试" in error.value.messages[0]
+    plan.refresh_from_db()
+    assert plan.state == PlanState.CITY_APPROVED
