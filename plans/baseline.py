@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from gaibo.constraints import check_constraint_errors
 from gaibo.money import ZERO, wan_text
-from plans.choices import SOURCE_FIELDS, PlanState
+from plans.choices import SOURCE_FIELDS, SOURCE_LABELS, PlanState
 from plans.models import Plan, PlanItem
 from projects.choices import ConstructionKind, Programme, ProjectCategory, WorkType
 from projects.models import Project
@@ -38,12 +38,7 @@ LABELS = {
     "content": gettext_lazy("content"),
     "planned_area": gettext_lazy("planned floor area (m²)"),
     "planned_amount": gettext_lazy("Planned amount (10,000 yuan)"),
-    "fund_central": gettext_lazy("Central funds (10,000 yuan)"),
-    "fund_provincial": gettext_lazy("Provincial funds (10,000 yuan)"),
-    "fund_city": gettext_lazy("City matching funds (10,000 yuan)"),
-    "fund_county": gettext_lazy("County matching funds (10,000 yuan)"),
-    "fund_pooled": gettext_lazy("Pooled repair funds (10,000 yuan)"),
-    "fund_other": gettext_lazy("Other funds (10,000 yuan)"),
+    **SOURCE_LABELS,
     "lines": gettext_lazy("equipment lines"),
 }
 CHOICES = {

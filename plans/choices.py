@@ -61,6 +61,15 @@ SOURCE_FIELDS = {
     FundLevel.POOLED: "fund_pooled",
     FundLevel.OTHER: "fund_other",
 }
+# Their labels, in 万元: on the forms, in the Excel template, in a change request's rows.
+SOURCE_LABELS = {
+    "fund_central": _("Central funds (10,000 yuan)"),
+    "fund_provincial": _("Provincial funds (10,000 yuan)"),
+    "fund_city": _("City matching funds (10,000 yuan)"),
+    "fund_county": _("County matching funds (10,000 yuan)"),
+    "fund_pooled": _("Pooled repair funds (10,000 yuan)"),
+    "fund_other": _("Other funds (10,000 yuan)"),
+}
 
 
 # Who does what with a plan (县级编制、盟市审核、省级审定) and with change requests. Role values

@@ -3,20 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gaibo.forms import VersionedForm, WanYuanField
 from gaibo.money import ZERO
-from plans.choices import SOURCE_FIELDS, ChangeKind, PlanKind
+from plans.choices import SOURCE_FIELDS, SOURCE_LABELS, ChangeKind, PlanKind
 from plans.models import Plan, PlanItem, PlanItemLine
 from plans.selectors import counties_for_plans
 from projects.choices import PROGRAMME_YEARS, EquipmentCategory, Programme, Unit
 from projects.selectors import schools_visible_to
-
-SOURCE_LABELS = {
-    "fund_central": _("Central funds (10,000 yuan)"),
-    "fund_provincial": _("Provincial funds (10,000 yuan)"),
-    "fund_city": _("City matching funds (10,000 yuan)"),
-    "fund_county": _("County matching funds (10,000 yuan)"),
-    "fund_pooled": _("Pooled repair funds (10,000 yuan)"),
-    "fund_other": _("Other funds (10,000 yuan)"),
-}
 
 
 class PlanForm(forms.ModelForm):

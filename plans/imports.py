@@ -25,7 +25,7 @@ from gaibo.forms import WanYuanField
 from gaibo.imports import ImportForm, RowError, SheetChoiceField, SheetImport, fingerprint
 from gaibo.money import YUAN_PER_WAN, wan_text
 from plans import services
-from plans.choices import SOURCE_FIELDS
+from plans.choices import SOURCE_FIELDS, SOURCE_LABELS
 from plans.models import Plan, PlanItem, PlanItemLine
 from projects.choices import ConstructionKind, EquipmentCategory, ProjectCategory, Unit, WorkType
 from projects.models import School
@@ -68,24 +68,14 @@ class PlanItemImportForm(ImportForm):
         label=gettext_lazy("Floor area (m²)"), required=False, min_value=0, decimal_places=2
     )
     planned_amount = WanYuanField(label=gettext_lazy("Planned amount (10,000 yuan)"), min_value=0)
-    fund_central = WanYuanField(
-        label=gettext_lazy("Central funds (10,000 yuan)"), required=False, min_value=0
-    )
+    fund_central = WanYuanField(label=SOURCE_LABELS["fund_central"], required=False, min_value=0)
     fund_provincial = WanYuanField(
-        label=gettext_lazy("Provincial funds (10,000 yuan)"), required=False, min_value=0
+        label=SOURCE_LABELS["fund_provincial"], required=False, min_value=0
     )
-    fund_city = WanYuanField(
-        label=gettext_lazy("City matching funds (10,000 yuan)"), required=False, min_value=0
-    )
-    fund_county = WanYuanField(
-        label=gettext_lazy("County matching funds (10,000 yuan)"), required=False, min_value=0
-    )
-    fund_pooled = WanYuanField(
-        label=gettext_lazy("Pooled repair funds (10,000 yuan)"), required=False, min_value=0
-    )
-    fund_other = WanYuanField(
-        label=gettext_lazy("Other funds (10,000 yuan)"), required=False, min_value=0
-    )
+    fund_city = WanYuanField(label=SOURCE_LABELS["fund_city"], required=False, min_value=0)
+    fund_county = WanYuanField(label=SOURCE_LABELS["fund_county"], required=False, min_value=0)
+    fund_pooled = WanYuanField(label=SOURCE_LABELS["fund_pooled"], required=False, min_value=0)
+    fund_other = WanYuanField(label=SOURCE_LABELS["fund_other"], required=False, min_value=0)
     equipment_category = SheetChoiceField(
         label=gettext_lazy("Equipment category"), choices=EquipmentCategory.choices, required=False
     )

@@ -19,7 +19,7 @@ from gaibo.forms import add_service_errors
 from gaibo.imports import import_page
 from gaibo.money import yuan_to_wan
 from plans import selectors, services
-from plans.choices import SOURCE_FIELDS, ChangeKind, ChangeState, PlanState
+from plans.choices import SOURCE_FIELDS, SOURCE_LABELS, ChangeKind, ChangeState, PlanState
 from plans.forms import (
     ChangeRequestForm,
     DecisionForm,
@@ -318,12 +318,7 @@ def change_rows(change) -> list:
     """(label, before, after) of each value a change request touches, as a user reads them."""
     labels = {
         "planned_amount": _("Planned amount (10,000 yuan)"),
-        "fund_central": _("Central funds (10,000 yuan)"),
-        "fund_provincial": _("Provincial funds (10,000 yuan)"),
-        "fund_city": _("City matching funds (10,000 yuan)"),
-        "fund_county": _("County matching funds (10,000 yuan)"),
-        "fund_pooled": _("Pooled repair funds (10,000 yuan)"),
-        "fund_other": _("Other funds (10,000 yuan)"),
+        **SOURCE_LABELS,
         "name": _("Project name"),
         "plan_year": _("Plan year"),
         "end_year": _("Year of completion"),
