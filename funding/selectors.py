@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
@@ -223,7 +224,10 @@ def held_sql(projects, *, arrived_by: date, paid_by: date | None = None) -> tupl
     held) per project and source where what arrived by a day is more than what was paid by
     another day (or ever). Arrivals and payments are summed together (payments negative) in
     the database, so only the rows held come back."""
-    ids, ids_params = projects.order_by().values("pk").query.sql_with_params()
+    try:
+        ids, ids_params = projects.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # no project at all (an empty list of ids)
+        ids, ids_params = f"SELECT id FROM {Project._meta.db_table} WHERE 1 = 0", ()
     arrival, allocation, payment = (
         Arrival._meta.db_table,
         Allocation._meta.db_table,

@@ -7,11 +7,12 @@ a visit is known by its date and kind, so loading again adds nothing.
 """
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from inspections import services
 from inspections.choices import (
@@ -22,7 +23,7 @@ from inspections.choices import (
     TeamUnit,
     VisitKind,
 )
-from inspections.models import Finding, TeamMember, Visit
+from inspections.models import Finding, FindingEvent, TeamMember, Visit
 from projects.models import District, Project
 
 GAIZHOU, DASHIQIAO = "210881", "210882"
@@ -287,3 +288,21 @@ def _finding(visit: Visit, demo: DemoFinding, counties: dict, inspector, users) 
             )
         else:
             services.finding_close(finding=finding, acting_user=inspector)
+    _date_the_steps(finding)
+
+
+def _date_the_steps(finding: Finding) -> None:
+    """Date the finding and its steps as they would have happened, from the visit to just
+    before the deadline, not the moment the demo was loaded: a dashboard of a past month
+    counts a finding overdue when it was not verified by that month's end."""
+    visited = finding.visit.visited_on
+    span = (finding.deadline - visited).days
+    events = list(finding.events.order_by("at", "pk"))
+
+    def at(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, 10, tzinfo=timezone.get_current_timezone())
+
+    Finding.objects.filter(pk=finding.pk).update(raised_at=at(visited))
+    for number, event in enumerate(events):
+        day = visited + timedelta(days=span * number // len(events))
+        FindingEvent.objects.filter(pk=event.pk).update(at=at(day))

@@ -84,3 +84,10 @@ def test_a_use_is_recorded(client, tree, users):
     get(client, key)
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+@pytest.mark.parametrize("arguments", [["--name", " "], ["--name", "省级平台", "--days", "0"]])
+def test_a_bad_issue_is_told_not_a_traceback(tree, users, arguments):
+    with pytest.raises(CommandError):
+        call_command("api_token", "issue", users.city.username, *arguments, stdout=StringIO())
+    assert not ApiToken.objects.exists()

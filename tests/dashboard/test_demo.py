@@ -7,6 +7,8 @@ import pytest
 
 from dashboard import selectors
 from gaibo.models import User
+from inspections.choices import UNRESOLVED_STATUSES
+from inspections.models import Finding
 from projects.choices import EquipmentCategory
 from projects.models import District
 from reports.models import Report, ReportLine
@@ -64,6 +66,10 @@ def test_october_2017_agrees_from_school_to_province():
         schools = sum((s.progress.started_area for s in county.children), Decimal(0))
         assert schools == county.headline.progress.started_area == child.progress.started_area
         assert sum(s.funds.arrived for s in county.children) == child.funds.arrived
+        # The county's trend (its kept fund totals) ends where its schools' records add up.
+        assert county.trend[-1].figures.funds.arrived == county.headline.funds.arrived > 0
+        assert county.trend[-1].figures.funds.paid == county.headline.funds.paid > 0
+        assert county.headline.funds.paid == child.funds.paid
         county_started += child.progress.started_area
         # The county's figure is its October lines plus the projects reported finished before.
         report = Report.objects.get(county__code=child.code, year=2017, month=10)
@@ -93,3 +99,20 @@ def test_the_city_page_opens_on_the_latest_approved_month(client):
 def test_the_demo_keeps_its_fund_totals():
     assert len(kept()) > 0
     assert kept() == summed_afresh()
+
+
+def test_findings_the_demo_closed_are_not_overdue_in_its_months():
+    """The demo's findings were verified before their deadlines (dated so, not when the demo
+    was loaded): December 2018 counts overdue only those still open, none in the month a
+    finding was verified in time."""
+    city = District.objects.get(code="210800")
+    user = User.objects.get(username="yingkou")
+
+    def overdue(year, month):
+        dashboard = selectors.district_dashboard(user=user, district=city, year=year, month=month)
+        return sum(alert.count for alert in dashboard.alerts if alert.kind == "整改逾期")
+
+    still_open = Finding.objects.filter(status__in=UNRESOLVED_STATUSES)
+    assert overdue(2018, 12) == still_open.filter(deadline__lt="2018-12-31").count()
+    assert Finding.objects.exclude(status__in=UNRESOLVED_STATUSES).exists()
+    assert overdue(2017, 11) == still_open.filter(deadline__lt="2017-11-30").count()

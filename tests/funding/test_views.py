@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from funding import selectors, services
 from funding.choices import FundLevel
 from funding.models import Allocation, Arrival, Payment
+from projects.models import Project
 from tests.factories import PASSWORD, ProjectFactory
 from tests.funding.conftest import CONTRACTOR, a_payment
 
@@ -140,6 +141,10 @@ def test_funds_are_held_to_the_fen(money, users, paid, held):
     projects = type(project).objects.filter(pk=project.pk)
     found = selectors.held_funds(projects, arrived_by=date(2022, 4, 1))
     assert found.get((project.pk, FundLevel.PROVINCIAL)) == held
+
+
+def test_no_projects_hold_no_funds(money):
+    assert selectors.held_funds(Project.objects.none(), arrived_by=date(2022, 4, 1)) == {}
 
 
 def test_finance_user_records_a_payment_through_the_page(client, money, users):

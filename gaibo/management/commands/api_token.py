@@ -1,8 +1,12 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from gaibo.api_tokens import DEFAULT_DAYS, api_token_issue, api_token_revoke
 from gaibo.models import ApiToken, User
+
+# Ten years: a key should be renewed well before.
+MAX_DAYS = 3650
 
 
 class Command(BaseCommand):
@@ -26,12 +30,15 @@ class Command(BaseCommand):
         getattr(self, f"_{action}")(**options)
 
     def _issue(self, *, username, name, days, **options):
-        if days < 1:
-            raise CommandError("--days must be 1 or more.")
+        if not 1 <= days <= MAX_DAYS:
+            raise CommandError(f"--days must be between 1 and {MAX_DAYS}.")
         user = User.objects.filter(username=username).first()
         if user is None or not user.is_active:
             raise CommandError(f"No active user {username!r}.")
-        token, key = api_token_issue(user=user, name=name, days=days)
+        try:
+            token, key = api_token_issue(user=user, name=name, days=days)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(
             f"Key for {user.username} ({token.name}), valid until "
             f"{timezone.localtime(token.expires_at):%Y-%m-%d}. It is shown only now:\n{key}"
