@@ -828,6 +828,32 @@ def test_the_migration_keeps_the_code_and_name_of_commented_projects(plan, users
     assert (comment.item_code, comment.item_name) == ("GZ-2022-01", "学生宿舍新建工程")
 
 
+def test_the_migration_gives_existing_equipment_lines_a_first_history_row(plan, users):
+    from django.apps import apps
+
+    migration = importlib.import_module("plans.migrations.0003_plan_item_lines_initial_history")
+    item = plan.items.get(code="GZ-2023-01")
+    services.plan_item_save(
+        item=item,
+        acting_user=users.gaizhou,
+        lines=[
+            PlanItemLine(
+                category="computers",
+                name="学生计算机",
+                unit="unit",
+                quantity=Decimal("50"),
+                amount=Decimal("200000.00"),
+            )
+        ],
+    )
+    line = PlanItemLine.objects.get(item=item)
+    PlanItemLine.history.all().delete()  # as the lines stood before their history was kept
+    migration.initial_history(apps, None)
+    migration.initial_history(apps, None)  # once only
+    [first] = PlanItemLine.history.filter(id=line.pk)
+    assert (first.history_type, first.quantity, first.amount) == ("+", line.quantity, line.amount)
+
+
 @pytest.fixture
 def twice_approved(approved, users, tree):
     """The project in the approved five-year plan and in the approved 2022 annual plan."""
