@@ -324,7 +324,10 @@ def district_dashboard(
     if district.level == DistrictLevel.COUNTY:
         child_funds = _funds_of(projects, child_path, end)
     else:
-        child_funds = [row[:2] + row[3:] for row in funds_by_month]
+        child_funds = [
+            (child, source, arrived, paid)
+            for child, source, _month, arrived, paid in funds_by_month
+        ]
 
     totals = list(totals_rows(counties=counties.keys(), ends_on=end, pending=pending))
     trend = []
