@@ -29,7 +29,7 @@ from projects.choices import (
     Unit,
     WorkType,
 )
-from projects.models import _units_condition, construction_scope_constraints
+from projects.models import construction_scope_constraints, equipment_line_constraints
 
 
 def _years_in_programme(first: str, last: str) -> Q:
@@ -241,27 +241,7 @@ class PlanItemLine(models.Model):
         ordering = ["item", "pk"]
         verbose_name = _("planned equipment line")
         verbose_name_plural = _("planned equipment lines")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(quantity__gt=0),
-                name="%(app_label)s_%(class)s_quantity_positive",
-                violation_error_message=_("The quantity of an equipment line must be above zero."),
-            ),
-            models.CheckConstraint(
-                condition=Q(amount__gte=0),
-                name="%(app_label)s_%(class)s_amount_not_negative",
-                violation_error_message=_("The amount of an equipment line cannot be negative."),
-            ),
-            models.CheckConstraint(
-                condition=_units_condition(),
-                name="%(app_label)s_%(class)s_unit_fits_category",
-                violation_error_message=_(
-                    "This unit is not used for this category: computers and living facilities "
-                    "are counted in units, pieces or sets, books in volumes, desks in sets, "
-                    "digital resources in GB."
-                ),
-            ),
-        ]
+        constraints = equipment_line_constraints()
 
     def __str__(self):
         return f"{self.name} × {self.quantity:g}"

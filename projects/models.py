@@ -436,11 +436,33 @@ class Project(models.Model):
         ]
 
 
-def _units_condition():
-    condition = Q()
-    for category, units in CATEGORY_UNITS.items():
-        condition |= Q(category=category, unit__in=units)
-    return condition
+def equipment_line_constraints() -> list[models.CheckConstraint]:
+    """An equipment line (of a project, or of a plan item) has a quantity above zero, an
+    amount not below zero, and a unit its reporting category is counted in."""
+    units = Q()
+    for category, allowed in CATEGORY_UNITS.items():
+        units |= Q(category=category, unit__in=allowed)
+    return [
+        models.CheckConstraint(
+            condition=Q(quantity__gt=0),
+            name="%(app_label)s_%(class)s_quantity_positive",
+            violation_error_message=_("The quantity of an equipment line must be above zero."),
+        ),
+        models.CheckConstraint(
+            condition=Q(amount__gte=0),
+            name="%(app_label)s_%(class)s_amount_not_negative",
+            violation_error_message=_("The amount of an equipment line cannot be negative."),
+        ),
+        models.CheckConstraint(
+            condition=units,
+            name="%(app_label)s_%(class)s_unit_fits_category",
+            violation_error_message=_(
+                "This unit is not used for this category: computers and living facilities "
+                "are counted in units, pieces or sets, books in volumes, desks in sets, "
+                "digital resources in GB."
+            ),
+        ),
+    ]
 
 
 class EquipmentLine(models.Model):
@@ -469,27 +491,7 @@ class EquipmentLine(models.Model):
         ordering = ["project", "pk"]
         verbose_name = _("equipment line")
         verbose_name_plural = _("equipment lines")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(quantity__gt=0),
-                name="%(app_label)s_%(class)s_quantity_positive",
-                violation_error_message=_("The quantity of an equipment line must be above zero."),
-            ),
-            models.CheckConstraint(
-                condition=Q(amount__gte=0),
-                name="%(app_label)s_%(class)s_amount_not_negative",
-                violation_error_message=_("The amount of an equipment line cannot be negative."),
-            ),
-            models.CheckConstraint(
-                condition=_units_condition(),
-                name="%(app_label)s_%(class)s_unit_fits_category",
-                violation_error_message=_(
-                    "This unit is not used for this category: computers and living facilities "
-                    "are counted in units, pieces or sets, books in volumes, desks in sets, "
-                    "digital resources in GB."
-                ),
-            ),
-        ]
+        constraints = equipment_line_constraints()
 
     def __str__(self):
         return f"{self.item} × {self.quantity:g}"
