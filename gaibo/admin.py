@@ -55,6 +55,20 @@ class ScopedAdmin(CapabilityAdmin):
         raise Http404
 
 
+class ReadOnlyMixin:
+    """An admin that only shows: what it lists is written on the app's own pages, whose
+    services keep the rules and the record of every step."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class EverythingAdmin(admin.ModelAdmin):
     """An admin only for those who see everything (superusers, administrators without a
     district): users and the district tree decide what everybody else may see."""
@@ -108,7 +122,7 @@ class ImportBatchAdmin(EverythingAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(EverythingAdmin):
+class ApiTokenAdmin(ReadOnlyMixin, EverythingAdmin):
     """The keys programs read the JSON with: issued by `manage.py api_token issue` (the key is
     shown once there), revoked here or there."""
 
@@ -126,15 +140,6 @@ class ApiTokenAdmin(EverythingAdmin):
     exclude = ("key_hash",)
     readonly_fields = ("prefix", "user", "name", "created_at", "expires_at", "last_used_at")
     actions = ["revoke"]
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["view"])
     def revoke(self, request, queryset):

@@ -3,7 +3,7 @@ written on the supervision pages, through the services that record every step)."
 
 from django.contrib import admin
 
-from gaibo.admin import CapabilityAdmin, ScopedAdmin
+from gaibo.admin import CapabilityAdmin, ReadOnlyMixin, ScopedAdmin
 from inspections import services
 from inspections.models import ChecklistItem, Finding, FindingEvent, TeamMember, Visit
 
@@ -24,15 +24,8 @@ class ChecklistItemAdmin(CapabilityAdmin):
         services.checklist_item_save(item=obj, acting_user=request.user)
 
 
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyScopedAdmin(ReadOnlyMixin, ScopedAdmin):
+    pass
 
 
 class TeamMemberInline(admin.TabularInline):

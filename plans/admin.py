@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gaibo.admin import ScopedAdmin
+from gaibo.admin import ReadOnlyMixin, ScopedAdmin
 from plans.models import ChangeRequest, Plan, PlanEvent, PlanItem
 
 
@@ -27,18 +27,9 @@ class PlanItemInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class ReadOnlyAdmin(ScopedAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, ScopedAdmin):
     """Plans and change requests are read here; they are compiled, reviewed and decided on
-    their own pages, whose services keep the rules and the record of every step."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    their own pages."""
 
 
 @admin.register(Plan)

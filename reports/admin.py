@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gaibo.admin import ScopedAdmin
+from gaibo.admin import ReadOnlyMixin, ScopedAdmin
 from reports.models import DeadlineException, Report, ReportEvent
 
 
@@ -16,7 +16,7 @@ class ReportEventInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(ScopedAdmin):
+class ReportAdmin(ReadOnlyMixin, ScopedAdmin):
     """Reports are read here; they are entered and signed off on their own pages, whose
     services keep the rules and the record of every step."""
 
@@ -25,15 +25,6 @@ class ReportAdmin(ScopedAdmin):
     list_select_related = ("county",)
     readonly_fields = ("county", "year", "month", "half", "state", "first_submitted_at", "is_late")
     inlines = [ReportEventInline]
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DeadlineException)

@@ -91,3 +91,17 @@ def test_a_bad_issue_is_told_not_a_traceback(tree, users, arguments):
     with pytest.raises(CommandError):
         call_command("api_token", "issue", users.city.username, *arguments, stdout=StringIO())
     assert not ApiToken.objects.exists()
+
+
+def test_an_administrator_revokes_keys_in_the_admin_and_cannot_edit_them(client, tree, users):
+    token, key = api_token_issue(user=users.city, name="省级平台")
+    client.force_login(users.admin)
+    changelist = reverse("admin:gaibo_apitoken_changelist")
+    page = client.get(changelist)
+    assert page.status_code == 200 and token.prefix in page.content.decode()
+    assert key not in page.content.decode()
+    assert client.get(reverse("admin:gaibo_apitoken_add")).status_code == 403
+    client.post(changelist, {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert get(client, key).status_code == 401
