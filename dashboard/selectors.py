@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from funding.choices import FundLevel
 from funding.models import Arrival, FundingPlanLine, FundTotals, Payment
-from funding.selectors import LedgerRow, held_sql, rate
+from funding.selectors import LedgerRow, held_projects, held_sql, rate
 from gaibo.access import district_subtree
 from gaibo.money import ZERO
 from inspections.models import Finding
@@ -281,12 +281,17 @@ def district_dashboard(
     """The dashboard of a province, city or county for a month (see the module's doc)."""
     end = month_end(year, month)
     programme = programme_of(year)
-    # A list of ids, not a subquery: nested subtree subqueries make PostgreSQL keep the
-    # written join order and scan the arrivals of the whole province.
-    subtree = list(district_subtree(district.pk).values_list("pk", flat=True))
-    projects = Project.objects.visible_to(user).filter(
-        school__county__in=subtree, programme=programme
+    # The counties below (or the county itself) that the user sees, as a list of ids: every
+    # statement below filters by it, joined straight to the rows it sums (nested subtree
+    # subqueries make PostgreSQL keep the written join order and scan the whole province).
+    parent_of = dict(
+        district_subtree(district.pk)
+        .visible_to(user)
+        .filter(level=DistrictLevel.COUNTY)
+        .values_list("pk", "parent_id")
     )
+    where = {"school__county__in": list(parent_of), "programme": programme}
+    projects = Project.objects.filter(**where)
     child_path = _CHILD_OF_PROJECT[district.level]
     months = _trend_months(year, month, programme)
 
@@ -309,18 +314,17 @@ def district_dashboard(
             )
             for child in District.objects.visible_to(user).filter(parent=district).order_by("code")
         }
-        counties = dict(
-            District.objects.filter(pk__in=subtree, level=DistrictLevel.COUNTY).values_list(
-                "pk", "parent_id" if district.level == DistrictLevel.PROVINCE else "pk"
-            )
-        )
+        counties = {
+            pk: parent if district.level == DistrictLevel.PROVINCE else pk
+            for pk, parent in parent_of.items()
+        }
         counties = {pk: child for pk, child in counties.items() if child in children}
 
-    _add_plan(children, projects, child_path)
+    _add_plan(children, child_path, **where)
     # The trend of the money from the counties' kept totals; a county's schools' money from
     # their own records, a city's or province's children from their counties' totals.
     funds_by_month = _kept_funds_by_month(counties, programme, end)
-    node_funds = _funds_by_month_of_node(funds_by_month)
+    funds_up_to = _funds_up_to(funds_by_month, [month_end(*month) for month in months])
     if district.level == DistrictLevel.COUNTY:
         child_funds = _funds_of(projects, child_path, end)
     else:
@@ -338,7 +342,8 @@ def district_dashboard(
             point.planned_equipment += figures.planned_equipment
             point.funds.planned += figures.funds.planned
         cutoff = month_end(trend_year, trend_month)
-        _add_funds(point, node_funds, cutoff)
+        for source, (arrived, paid) in funds_up_to[cutoff].items():
+            _add_fund_row(point, source, arrived, paid)
         for row in _latest_per_county(totals, cutoff).values():
             point.progress.add(Progress.from_totals(row))
             point.reported_on = min(filter(None, (point.reported_on, row["report__ends_on"])))
@@ -409,11 +414,15 @@ def district_dashboard(
     )
 
 
-def _add_plan(children: dict, projects, child_path: str) -> None:
-    """The plan of each child: projects, schools, area, amounts, equipment, funding plan."""
+def _add_plan(children: dict, child_path: str, **where) -> None:
+    """The plan of each child: projects, schools, area, amounts, equipment, funding plan, of
+    the projects filtered by `where` (their equipment and funding plan lines filtered the same
+    way through their project, in one join, not by a subquery of the projects)."""
     equipment = Q(category__in=EQUIPMENT_CATEGORIES)
+    of_projects = {f"project__{lookup}": value for lookup, value in where.items()}
     rows = (
-        projects.values(key=F(child_path))
+        Project.objects.filter(**where)
+        .values(key=F(child_path))
         .annotate(
             projects=Count("pk"),
             construction_projects=Count("pk", filter=Q(category=ProjectCategory.CONSTRUCTION)),
@@ -439,7 +448,7 @@ def _add_plan(children: dict, projects, child_path: str) -> None:
         for name, value in row.items():
             setattr(figures, name, value)
     quantities = (
-        EquipmentLine.objects.filter(project__in=projects)
+        EquipmentLine.objects.filter(**of_projects)
         .values("category", "unit", key=F(f"project__{child_path}"))
         .annotate(total=Sum("quantity"))
         .order_by()
@@ -451,7 +460,7 @@ def _add_plan(children: dict, projects, child_path: str) -> None:
                 {row["category"]: {row["unit"]: row["total"]}},
             )
     plans = (
-        FundingPlanLine.objects.filter(project__in=projects)
+        FundingPlanLine.objects.filter(**of_projects)
         .values("source", key=F(f"project__{child_path}"))
         .annotate(total=Sum("amount"))
         .order_by()
@@ -502,21 +511,20 @@ def _kept_funds_by_month(counties: dict, programme: str, end: datetime.date) -> 
     ]
 
 
-def _funds_by_month_of_node(funds_by_month) -> list[tuple]:
-    """The same summed over the children: (source, month, arrived, paid)."""
-    summed = {}
-    for _child, source, month, arrived, paid in funds_by_month:
-        amounts = summed.setdefault((source, month), [ZERO, ZERO])
-        amounts[0] += arrived
-        amounts[1] += paid
-    return [(source, month, *amounts) for (source, month), amounts in summed.items()]
-
-
-def _add_funds(figures: Figures, node_funds, cutoff: datetime.date) -> None:
-    """Add the arrivals and payments of the months up to a day."""
-    for source, month, arrived, paid in node_funds:
-        if month <= cutoff:
-            _add_fund_row(figures, source, arrived, paid)
+def _funds_up_to(funds_by_month, cutoffs: list) -> dict:
+    """{cutoff: {source: (arrived, paid)}}: the children's money of the months up to each day
+    (the days in order), summed once along the months."""
+    rows = sorted(funds_by_month, key=lambda row: row[2])
+    running, position, summed = {}, 0, {}
+    for cutoff in cutoffs:
+        while position < len(rows) and rows[position][2] <= cutoff:
+            _child, source, _month, arrived, paid = rows[position]
+            amounts = running.setdefault(source, [ZERO, ZERO])
+            amounts[0] += arrived
+            amounts[1] += paid
+            position += 1
+        summed[cutoff] = {source: tuple(amounts) for source, amounts in running.items()}
+    return summed
 
 
 def _add_fund_row(figures: Figures, source: str, arrived: Decimal, paid: Decimal) -> None:
@@ -625,14 +633,13 @@ def _alerts(
             construction & (Q(completed_on__isnull=True) | Q(completed_on__gt=end)),
             _("Construction running past the programme's end"),
         )
-    held = _held_funds(projects, end)
-
     if at_county:
         for condition, kind in schedule.values():
             for project in projects.filter(condition).order_by("code").only("pk", "code", "name"):
                 alerts.append(
                     Alert(kind, f"{project.code} {project.name}", 1, project.get_absolute_url())
                 )
+        held = _held_funds(projects, end)
         for project_id, code in (
             projects.filter(pk__in=held).order_by("code").values_list("pk", "code")
         ):
@@ -661,13 +668,9 @@ def _alerts(
                 count = by_child.get(key, {}).get(name, 0)
                 if count:
                     alerts.append(Alert(kind, subject(key), count, url(key)))
-        held_counts = dict(
-            projects.filter(pk__in=held)
-            .values(key=F(child_path))
-            .annotate(count=Count("pk"))
-            .values_list("key", "count")
-            .order_by()
-        )
+        held_counts = {}
+        for county, count in held_projects(counties=counties, programme=programme, end=end).items():
+            held_counts[counties[county]] = held_counts.get(counties[county], 0) + count
         for key in children:
             if held_counts.get(key):
                 alerts.append(
@@ -732,9 +735,14 @@ def school_dashboard(*, user, school: School, year: int, month: int, pending=Fal
     report has it."""
     end = month_end(year, month)
     programme = programme_of(year)
-    projects = Project.objects.visible_to(user).filter(school=school, programme=programme)
+    where = {
+        "school": school.pk,
+        "school__county__in": District.objects.visible_to(user).values("pk"),
+        "programme": programme,
+    }
+    projects = Project.objects.filter(**where)
     headline = Figures(label=school.name, code=school.code)
-    _add_plan({school.pk: headline}, projects, "school")
+    _add_plan({school.pk: headline}, "school", **where)
     money = {}
     for project_id, source, arrived, paid in _funds_of(projects, "pk", end):
         _add_fund_row(headline, source, arrived, paid)

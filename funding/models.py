@@ -254,3 +254,46 @@ class FundTotals(models.Model):
 
     def __str__(self):
         return f"{self.county} {self.month:%Y-%m} {self.get_source_display()}"
+
+
+class HeldFunds(models.Model):
+    """How many of a county's projects of one programme hold funds unpaid (滞留) at the end of
+    each month: money that arrived at least `days` days before the month's end and was not paid
+    by it. Kept with the fund totals (funding.services.held_funds_refresh), so that the city
+    and province dashboards read a row per county instead of every arrival and payment.
+
+    A county's rows run from the programme's first month (or its first record, if earlier) to
+    the month after which nothing can change any more: a later month has the last row's figure.
+    Rows of another `days` than GAIBO_HELD_FUNDS_DAYS are not read."""
+
+    DISTRICT_LOOKUP = "county"
+
+    county = models.ForeignKey(
+        "projects.District",
+        verbose_name=_("county"),
+        on_delete=models.CASCADE,
+        related_name="held_funds",
+    )
+    programme = models.CharField(_("programme"), max_length=16, choices=Programme)
+    days = models.PositiveSmallIntegerField(_("days unpaid"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    projects = models.PositiveIntegerField(_("projects holding funds"), default=0)
+    is_last = models.BooleanField(
+        _("last month kept"), default=False, help_text=_("Later months have the same figure.")
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["county", "programme", "days", "month"]
+        verbose_name = _("funds held unpaid")
+        verbose_name_plural = _("funds held unpaid")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "programme", "days", "month"],
+                name="%(app_label)s_%(class)s_one_per_month",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self.month:%Y-%m} {self.projects}"

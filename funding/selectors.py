@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from funding.choices import FundLevel
-from funding.models import Allocation, Arrival, FundingPlanLine, Payment
+from funding.models import Allocation, Arrival, FundingPlanLine, HeldFunds, Payment
 from gaibo.access import district_subtree
 from gaibo.history import history_entries
 from gaibo.money import CENT, ZERO, wan_text
 from projects.choices import DistrictLevel
-from projects.models import District, Project
+from projects.models import District, Project, School
 
 
 def allocations_visible_to(*, user):
@@ -271,6 +271,37 @@ def held_funds(projects, *, arrived_by: date, paid_by: date | None = None) -> di
             (project_id, source): Decimal(str(held)).quantize(CENT)
             for project_id, source, held in cursor.fetchall()
         }
+
+
+def held_projects(*, counties, programme: str, end: date) -> dict:
+    """{county: how many of its projects of the programme hold funds unpaid (滞留) at a month's
+    end}, from the kept rows (HeldFunds, one statement). A county without kept rows for the
+    month and the current GAIBO_HELD_FUNDS_DAYS (a setting changed since they were kept) is
+    counted from its records instead, in one more statement."""
+    days = settings.GAIBO_HELD_FUNDS_DAYS
+    month = end.replace(day=1)
+    counts = dict(
+        HeldFunds.objects.filter(county__in=counties, programme=programme, days=days)
+        .filter(Q(month=month) | Q(month__lt=month, is_last=True))
+        .values_list("county", "projects")
+        .order_by()
+    )
+    missing = [county for county in counties if county not in counts]
+    if missing:
+        counts.update(dict.fromkeys(missing, 0))
+        projects = Project.objects.filter(school__county__in=missing, programme=programme)
+        sql, params = held_sql(projects, arrived_by=end - timedelta(days=days), paid_by=end)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT s.county_id, COUNT(DISTINCT held.project_id)
+                FROM ({sql}) held
+                JOIN {Project._meta.db_table} p ON p.id = held.project_id
+                JOIN {School._meta.db_table} s ON s.id = p.school_id
+                GROUP BY s.county_id""",
+                params,
+            )
+            counts.update(dict(cursor.fetchall()))
+    return counts
 
 
 @dataclass

@@ -4,6 +4,7 @@ racing past a limit cannot both commit; every change is kept in the history."""
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q, Sum
@@ -12,10 +13,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from funding.models import Allocation, Arrival, FundingPlanLine, FundTotals, Payment
+from funding.models import (
+    Allocation,
+    Arrival,
+    FundingPlanLine,
+    FundTotals,
+    HeldFunds,
+    Payment,
+)
+from funding.selectors import HALF_FEN
 from gaibo.money import ZERO, wan_text
 from gaibo.services import recorded_delete, validated_save
 from projects.baseline import is_baselined
+from projects.choices import PROGRAMME_YEARS, DistrictLevel, Programme
 from projects.models import District, Project
 
 
@@ -330,6 +340,89 @@ def fund_totals_refresh(cells=None) -> None:
         )
         for (county, programme, source, month), (arrived, paid) in sums.items()
     )
+    held_funds_refresh(None if cells is None else {county for county, _month in cells})
+
+
+def held_funds_refresh(counties=None) -> None:
+    """Work out again how many projects of the given counties (None: of all) hold funds unpaid
+    (滞留) at the end of each month (see HeldFunds). fund_totals_refresh calls it, under its
+    county locks, whenever an arrival or a payment is written.
+
+    Each record is a change of what a project holds from a source, on the day it starts to
+    count: an arrival GAIBO_HELD_FUNDS_DAYS days after it arrived, a payment on the day it was
+    paid. A project holds funds at a month's end when the changes of one of its sources up to
+    that day leave at least a fen."""
+    days = settings.GAIBO_HELD_FUNDS_DAYS
+    kept = HeldFunds.objects.all()
+    county_ids = District.objects.filter(level=DistrictLevel.COUNTY)
+    if counties is not None:
+        kept = kept.filter(county__in=counties)
+        county_ids = county_ids.filter(pk__in=counties)
+    kept.delete()
+    changes = {}  # (county, programme) → {(project, source): [(day, amount), …]}
+    for model, date_field, source_field, sign in (
+        (Arrival, "arrived_on", "allocation__source", 1),
+        (Payment, "paid_on", "source", -1),
+    ):
+        records = model.objects.all()
+        if counties is not None:
+            records = records.filter(project__school__county__in=counties)
+        shift = timedelta(days=days if sign > 0 else 0)
+        for county, programme, project, source, day, amount in records.values_list(
+            "project__school__county",
+            "project__programme",
+            "project",
+            source_field,
+            date_field,
+            "amount",
+        ).order_by():
+            changes.setdefault((county, programme), {}).setdefault((project, source), []).append(
+                (day + shift, sign * amount)
+            )
+    HeldFunds.objects.bulk_create(
+        row
+        for county in county_ids.order_by("pk").values_list("pk", flat=True)
+        for programme in Programme
+        for row in _held_rows(county, programme, days, changes.get((county, programme), {}))
+    )
+
+
+def _held_rows(county, programme, days, changes: dict) -> list[HeldFunds]:
+    """The HeldFunds rows of a county and programme from its projects' changes (see above)."""
+    first = last = date(PROGRAMME_YEARS[programme][0], 1, 1)
+    all_days = [day for records in changes.values() for day, _amount in records]
+    if all_days:
+        first = min(first, min(all_days).replace(day=1))
+        last = max(last, max(all_days).replace(day=1))
+    months = [first]
+    while months[-1] < last:
+        months.append(_next_month(months[-1]))
+    ends = [_next_month(month) - timedelta(days=1) for month in months]
+    held = [set() for _month in months]
+    for (project, _source), records in changes.items():
+        records.sort()
+        balance, position = ZERO, 0
+        for index, end in enumerate(ends):
+            while position < len(records) and records[position][0] <= end:
+                balance += records[position][1]
+                position += 1
+            if balance >= HALF_FEN:
+                held[index].add(project)
+    return [
+        HeldFunds(
+            county_id=county,
+            programme=programme,
+            days=days,
+            month=month,
+            projects=len(projects),
+            is_last=index == len(months) - 1,
+        )
+        for index, (month, projects) in enumerate(zip(months, held, strict=True))
+    ]
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _cells_condition(cells, county_field: str, month_field: str, *, dates=False) -> Q:
@@ -339,7 +432,7 @@ def _cells_condition(cells, county_field: str, month_field: str, *, dates=False)
     for county, month in cells:
         cell = Q(**{county_field: county})
         if month and dates:
-            after = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+            after = _next_month(month)
             cell &= Q(**{f"{month_field}__gte": month, f"{month_field}__lt": after})
         elif month:
             cell &= Q(**{month_field: month})

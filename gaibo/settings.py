@@ -104,6 +104,15 @@ DATABASES = {
         conn_max_age=int(os.environ.get("GAIBO_CONN_MAX_AGE", "0")),
     )
 }
+# PostgreSQL's default random_page_cost (4) prices an index lookup for a spinning disk; on an
+# SSD, or with the tables in memory, 1.1 lets the planner fetch a city's projects through their
+# school's index instead of reading the whole province's (bench/README.md, "Figures").
+# GAIBO_PG_RANDOM_PAGE_COST="" leaves the server's own setting.
+PG_RANDOM_PAGE_COST = os.environ.get("GAIBO_PG_RANDOM_PAGE_COST", "1.1").strip()
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PG_RANDOM_PAGE_COST:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c random_page_cost={float(PG_RANDOM_PAGE_COST)}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "gaibo.User"

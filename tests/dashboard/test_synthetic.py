@@ -4,15 +4,19 @@ counties to the cities to the province, and a second run is refused without chan
 anything."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils.translation import gettext as _
 
 from dashboard import selectors
 from dashboard.synthetic import Scale, SyntheticError, audit, generate
 from funding.models import Allocation, Arrival, FundingPlanLine, Payment
+from funding.selectors import held_funds, held_projects
 from gaibo.models import User
+from projects.choices import Programme
 from projects.models import District, EquipmentLine, Project, School
 from reports.choices import ReportState
 from reports.models import Report, ReportLine, ReportTotals
@@ -148,6 +152,24 @@ def test_the_province_is_the_sum_of_its_cities_and_of_its_counties(province, pen
     for county in counties:
         schools = sum((s.progress.started_area for s in county.children), Decimal(0))
         assert schools == county.headline.progress.started_area
+
+
+def test_funds_held_unpaid_agree_with_the_records_every_month(province):
+    # 滞留 as kept per county and month by the funding services (HeldFunds), against the
+    # records counted afresh for each month's end, and the dashboard's alerts against both.
+    counties = list(District.objects.filter(parent__parent=province).values_list("pk", flat=True))
+    for month in range(1, 13):
+        end = selectors.month_end(2025, month)
+        kept = held_projects(counties=counties, programme=Programme.CAPACITY, end=end)
+        for county in counties:
+            projects = Project.objects.filter(school__county=county)
+            held = held_funds(projects, arrived_by=end - timedelta(days=90), paid_by=end)
+            assert kept[county] == len({project for project, _source in held}), (county, month)
+    assert sum(kept.values()) > 0
+    user = User.objects.get(username="synth_province")
+    dashboard = selectors.district_dashboard(user=user, district=province, year=2025, month=12)
+    alerted = sum(a.count for a in dashboard.alerts if str(a.kind) == _("Funds held unpaid"))
+    assert alerted == sum(kept.values())
 
 
 def test_a_second_run_is_refused_and_changes_nothing(province):
