@@ -33,13 +33,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funding.choices import FundLevel
-from funding.models import Arrival, FundingPlanLine, FundTotals, Payment
-from funding.selectors import LedgerRow, held_projects, held_sql, rate
+from funding.models import Arrival, FundTotals, Payment
+from funding.selectors import (
+    PLAN_COUNTS,
+    LedgerRow,
+    held_projects,
+    held_sql,
+    kept_plan_sums,
+    plan_sums,
+    rate,
+)
 from gaibo.access import district_subtree
 from gaibo.money import ZERO
 from inspections.models import Finding
 from inspections.selectors import overdue_condition
 from projects.choices import (
+    EQUIPMENT_CATEGORIES,
     PROGRAMME_YEARS,
     DistrictLevel,
     Programme,
@@ -50,7 +59,6 @@ from projects.models import District, EquipmentLine, Project, School
 from reports.choices import Half, ReportState
 from reports.models import Report, due_date, period_end
 from reports.selectors import (
-    EQUIPMENT_CATEGORIES,
     Progress,
     add_quantities,
     counted_report,
@@ -320,7 +328,15 @@ def district_dashboard(
         }
         counties = {pk: child for pk, child in counties.items() if child in children}
 
-    _add_plan(children, child_path, **where)
+    # The plan: a county's schools' from their projects, a city's or province's children from
+    # their counties' kept totals.
+    if district.level == DistrictLevel.COUNTY:
+        for school, plan in plan_sums(child_path, **where).items():
+            if school in children:
+                _add_plan(children[school], plan)
+    else:
+        for county, plan in kept_plan_sums(counties=list(counties), programme=programme).items():
+            _add_plan(children[counties[county]], plan)
     # The trend of the money from the counties' kept totals; a county's schools' money from
     # their own records, a city's or province's children from their counties' totals.
     funds_by_month = _kept_funds_by_month(counties, programme, end)
@@ -328,9 +344,13 @@ def district_dashboard(
     if district.level == DistrictLevel.COUNTY:
         child_funds = _funds_of(projects, child_path, end)
     else:
+        summed = {}
+        for child, source, _month, arrived, paid in funds_by_month:
+            amounts = summed.setdefault((child, source), [ZERO, ZERO])
+            amounts[0] += arrived
+            amounts[1] += paid
         child_funds = [
-            (child, source, arrived, paid)
-            for child, source, _month, arrived, paid in funds_by_month
+            (child, source, arrived, paid) for (child, source), (arrived, paid) in summed.items()
         ]
 
     totals = list(totals_rows(counties=counties.keys(), ends_on=end, pending=pending))
@@ -414,68 +434,26 @@ def district_dashboard(
     )
 
 
-def _add_plan(children: dict, child_path: str, **where) -> None:
-    """The plan of each child: projects, schools, area, amounts, equipment, funding plan, of
-    the projects filtered by `where` (their equipment and funding plan lines filtered the same
-    way through their project, in one join, not by a subquery of the projects)."""
-    equipment = Q(category__in=EQUIPMENT_CATEGORIES)
-    of_projects = {f"project__{lookup}": value for lookup, value in where.items()}
-    rows = (
-        Project.objects.filter(**where)
-        .values(key=F(child_path))
-        .annotate(
-            projects=Count("pk"),
-            construction_projects=Count("pk", filter=Q(category=ProjectCategory.CONSTRUCTION)),
-            equipment_projects=Count("pk", filter=Q(category=ProjectCategory.EQUIPMENT)),
-            it_projects=Count("pk", filter=Q(category=ProjectCategory.IT)),
-            early_projects=Count("pk", filter=Q(is_early=True)),
-            schools=Count("school", distinct=True),
-            area_sum=Coalesce(Sum("planned_area"), ZERO, output_field=DecimalField()),
-            amount_sum=Coalesce(Sum("planned_amount"), ZERO, output_field=DecimalField()),
-            equipment_sum=Coalesce(
-                Sum("planned_amount", filter=equipment), ZERO, output_field=DecimalField()
-            ),
-        )
-        .order_by()
-    )
-    for row in rows:
-        figures = children.get(row.pop("key"))
-        if figures is None:
-            continue
-        figures.planned_area = row.pop("area_sum")
-        figures.funds.planned = row.pop("amount_sum")
-        figures.planned_equipment = row.pop("equipment_sum")
-        for name, value in row.items():
-            setattr(figures, name, value)
-    quantities = (
-        EquipmentLine.objects.filter(**of_projects)
-        .values("category", "unit", key=F(f"project__{child_path}"))
-        .annotate(total=Sum("quantity"))
-        .order_by()
-    )
-    for row in quantities:
-        if row["key"] in children:
-            add_quantities(
-                children[row["key"]].planned_quantities,
-                {row["category"]: {row["unit"]: row["total"]}},
-            )
-    plans = (
-        FundingPlanLine.objects.filter(**of_projects)
-        .values("source", key=F(f"project__{child_path}"))
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for row in plans:
-        figures = children.get(row["key"])
-        if figures is None:
-            continue
-        source = _source_row(figures, row["source"])
-        source.planned = source.plan_by_source = row["total"]
-        figures.funds.plan_by_source += row["total"]
+def _add_plan(figures: Figures, plan: dict) -> None:
+    """Add a plan, as funding.selectors.plan_sums gives it, to a child's figures."""
+    for name in PLAN_COUNTS:
+        setattr(figures, name, getattr(figures, name) + plan[name])
+    figures.planned_area += plan["planned_area"]
+    figures.planned_equipment += plan["planned_equipment"]
+    figures.funds.planned += plan["planned_amount"]
+    add_quantities(figures.planned_quantities, plan["quantities"])
+    for source, amount in plan["sources"].items():
+        row = _source_row(figures, source)
+        row.planned += amount
+        row.plan_by_source += amount
+        figures.funds.plan_by_source += amount
 
 
 def _source_row(figures: Figures, source: str) -> LedgerRow:
-    return figures.sources.setdefault(source, LedgerRow(label=FundLevel(source).label))
+    row = figures.sources.get(source)
+    if row is None:
+        row = figures.sources[source] = LedgerRow(label=FundLevel(source).label)
+    return row
 
 
 def _funds_of(projects, key_path: str, end: datetime.date) -> list[tuple]:
@@ -742,7 +720,9 @@ def school_dashboard(*, user, school: School, year: int, month: int, pending=Fal
     }
     projects = Project.objects.filter(**where)
     headline = Figures(label=school.name, code=school.code)
-    _add_plan({school.pk: headline}, "school", **where)
+    plan = plan_sums("school", **where).get(school.pk)
+    if plan is not None:
+        _add_plan(headline, plan)
     money = {}
     for project_id, source, arrived, paid in _funds_of(projects, "pk", end):
         _add_fund_row(headline, source, arrived, paid)

@@ -26,7 +26,9 @@ database constraints and the rules the services apply:
   months are approved; in the last month a few counties are missing, a few reports submitted
   only or confirmed only; some reports were submitted after the due date;
 - the totals of each counted report come from reports.services.report_totals_refresh, the
-  fund totals of each county and month from funding.services.fund_totals_refresh.
+  fund totals of each county and month (and its funds held unpaid) from
+  funding.services.fund_totals_refresh, the plan totals of each county from
+  funding.services.plan_totals_refresh.
 
 The first county always has the last month's report approved. Three users, with one password
 (hashed once): <prefix>_province, <prefix>_city (the first city) and <prefix>_county (the
@@ -54,8 +56,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from funding.choices import FundLevel
-from funding.models import Allocation, Arrival, FundingPlanLine, FundTotals, Payment
-from funding.services import fund_totals_refresh
+from funding.models import (
+    Allocation,
+    Arrival,
+    FundingPlanLine,
+    FundTotals,
+    Payment,
+    PlanTotals,
+)
+from funding.services import fund_totals_refresh, plan_totals_refresh
 from gaibo.choices import Role
 from projects.choices import (
     CATEGORY_UNITS,
@@ -1042,6 +1051,11 @@ class _Generator:
         with self.phase("fund totals (service)"):
             fund_totals_refresh({(county.pk, None) for county in self.counties})
             self.result.rows["fund totals"] += FundTotals.objects.filter(
+                county__in=self.counties
+            ).count()
+        with self.phase("plan totals (service)"):
+            plan_totals_refresh([county.pk for county in self.counties])
+            self.result.rows["plan totals"] += PlanTotals.objects.filter(
                 county__in=self.counties
             ).count()
 

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from funding.choices import FundLevel
 from gaibo.access import ScopedQuerySet
-from gaibo.money import money_field
+from gaibo.money import area_field, money_field
 from gaibo.versions import version_field
 from projects.choices import Programme
 
@@ -254,6 +254,52 @@ class FundTotals(models.Model):
 
     def __str__(self):
         return f"{self.county} {self.month:%Y-%m} {self.get_source_display()}"
+
+
+class PlanTotals(models.Model):
+    """The plan of a county's projects of one programme, summed: projects by category, schools,
+    planned area and amounts, the funding plans by source ({source: "amount"}) and the
+    equipment quantities ({category: {unit: "quantity"}}, text as JSON keeps it exactly).
+    Kept by the services that write projects, their equipment lines and their funding plans
+    (funding.services.plan_totals_refresh), so that the city and province dashboards read a
+    row per county instead of every project and line. A county without a row is summed from
+    its projects when read (funding.selectors.plan_sums)."""
+
+    DISTRICT_LOOKUP = "county"
+
+    county = models.ForeignKey(
+        "projects.District",
+        verbose_name=_("county"),
+        on_delete=models.CASCADE,
+        related_name="plan_totals",
+    )
+    programme = models.CharField(_("programme"), max_length=16, choices=Programme)
+    projects = models.PositiveIntegerField(_("projects"), default=0)
+    construction_projects = models.PositiveIntegerField(_("construction projects"), default=0)
+    equipment_projects = models.PositiveIntegerField(_("equipment projects"), default=0)
+    it_projects = models.PositiveIntegerField(_("IT projects"), default=0)
+    early_projects = models.PositiveIntegerField(_("projects implemented early"), default=0)
+    schools = models.PositiveIntegerField(_("schools"), default=0)
+    planned_area = area_field(_("planned floor area (m²)"), default=0)
+    planned_amount = money_field(_("planned amount (yuan)"), default=0)
+    planned_equipment = money_field(_("planned equipment and IT (yuan)"), default=0)
+    sources = models.JSONField(_("funding plan by source"), default=dict)
+    quantities = models.JSONField(_("equipment planned"), default=dict)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["county", "programme"]
+        verbose_name = _("plan totals")
+        verbose_name_plural = _("plan totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "programme"], name="%(app_label)s_%(class)s_one_per_programme"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self.get_programme_display()}"
 
 
 class HeldFunds(models.Model):

@@ -7,18 +7,25 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from funding.choices import FundLevel
-from funding.models import Allocation, Arrival, FundingPlanLine, HeldFunds, Payment
+from funding.models import (
+    Allocation,
+    Arrival,
+    FundingPlanLine,
+    HeldFunds,
+    Payment,
+    PlanTotals,
+)
 from gaibo.access import district_subtree
 from gaibo.history import history_entries
 from gaibo.money import CENT, ZERO, wan_text
-from projects.choices import DistrictLevel
-from projects.models import District, Project, School
+from projects.choices import EQUIPMENT_CATEGORIES, DistrictLevel, ProjectCategory
+from projects.models import District, EquipmentLine, Project, School
 
 
 def allocations_visible_to(*, user):
@@ -271,6 +278,96 @@ def held_funds(projects, *, arrived_by: date, paid_by: date | None = None) -> di
             (project_id, source): Decimal(str(held)).quantize(CENT)
             for project_id, source, held in cursor.fetchall()
         }
+
+
+# The plan's figures summed by plan_sums and kept in PlanTotals, besides its sources and
+# quantities.
+PLAN_COUNTS = (
+    "projects",
+    "construction_projects",
+    "equipment_projects",
+    "it_projects",
+    "early_projects",
+    "schools",
+)
+PLAN_AMOUNTS = ("planned_area", "planned_amount", "planned_equipment")
+
+
+def plan_sums(key_path: str, **where) -> dict:
+    """{key: the plan of the projects filtered by `where`, summed by a path from the project
+    ("school__county", "school", …)}: a dict of PLAN_COUNTS and PLAN_AMOUNTS, with "sources"
+    {source: amount} of the funding plans and "quantities" {category: {unit: quantity}} of the
+    equipment lines. Three statements; the lines are filtered through their project in the same
+    join, not by a subquery of the projects."""
+
+    def total(name, condition=None):
+        return Coalesce(Sum(name, filter=condition), ZERO, output_field=DecimalField())
+
+    sums = {}
+    rows = (
+        Project.objects.filter(**where)
+        .values(key=F(key_path))
+        .annotate(
+            projects=Count("pk"),
+            construction_projects=Count("pk", filter=Q(category=ProjectCategory.CONSTRUCTION)),
+            equipment_projects=Count("pk", filter=Q(category=ProjectCategory.EQUIPMENT)),
+            it_projects=Count("pk", filter=Q(category=ProjectCategory.IT)),
+            early_projects=Count("pk", filter=Q(is_early=True)),
+            schools=Count("school", distinct=True),
+            # (named apart from the fields they sum, which an annotation may not shadow)
+            area_sum=total("planned_area"),
+            amount_sum=total("planned_amount"),
+            equipment_sum=total("planned_amount", Q(category__in=EQUIPMENT_CATEGORIES)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        key = row.pop("key")
+        row["planned_area"] = row.pop("area_sum")
+        row["planned_amount"] = row.pop("amount_sum")
+        row["planned_equipment"] = row.pop("equipment_sum")
+        sums[key] = {**row, "sources": {}, "quantities": {}}
+    of_projects = {f"project__{lookup}": value for lookup, value in where.items()}
+    quantities = (
+        EquipmentLine.objects.filter(**of_projects)
+        .values("category", "unit", key=F(f"project__{key_path}"))
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    for row in quantities:
+        if row["key"] in sums:
+            units = sums[row["key"]]["quantities"].setdefault(row["category"], {})
+            units[row["unit"]] = row["total"]
+    plans = (
+        FundingPlanLine.objects.filter(**of_projects)
+        .values("source", key=F(f"project__{key_path}"))
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for row in plans:
+        if row["key"] in sums:
+            sums[row["key"]]["sources"][row["source"]] = row["total"]
+    return sums
+
+
+def kept_plan_sums(*, counties, programme: str) -> dict:
+    """{county: its plan of the programme, as plan_sums gives it}, from the kept rows
+    (PlanTotals, one statement); a county without a row is summed from its projects (three
+    more statements for all those)."""
+    sums = {}
+    for totals in PlanTotals.objects.filter(county__in=counties, programme=programme):
+        sums[totals.county_id] = {
+            **{name: getattr(totals, name) for name in PLAN_COUNTS + PLAN_AMOUNTS},
+            "sources": {source: Decimal(amount) for source, amount in totals.sources.items()},
+            "quantities": {
+                category: {unit: Decimal(quantity) for unit, quantity in units.items()}
+                for category, units in totals.quantities.items()
+            },
+        }
+    missing = [county for county in counties if county not in sums]
+    if missing:
+        sums.update(plan_sums("school__county", school__county__in=missing, programme=programme))
+    return sums
 
 
 def held_projects(*, counties, programme: str, end: date) -> dict:

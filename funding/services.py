@@ -20,8 +20,9 @@ from funding.models import (
     FundTotals,
     HeldFunds,
     Payment,
+    PlanTotals,
 )
-from funding.selectors import HALF_FEN
+from funding.selectors import HALF_FEN, PLAN_AMOUNTS, PLAN_COUNTS, plan_sums
 from gaibo.money import ZERO, wan_text
 from gaibo.services import recorded_delete, validated_save
 from projects.baseline import is_baselined
@@ -199,7 +200,9 @@ def funding_plan_save(
     """
     if not baseline_change and not acting_user.can_edit_projects:
         raise PermissionDenied(_("Your role cannot edit schools or projects."))
-    # Locked: the province's approval making this project's baseline waits, or is waited for.
+    # Its county first (see lock_counties), then the project: the province's approval making
+    # this project's baseline waits, or is waited for.
+    lock_counties(_county_of_project(project.pk))
     project = _visible_project(project.pk, acting_user, lock=True)
     if not baseline_change and is_baselined(project.pk):
         raise ValidationError(BASELINE_FUNDING_LOCKED)
@@ -216,6 +219,7 @@ def funding_plan_save(
         if line.amount != amount:
             line.amount = amount
             validated_save(line, acting_user=acting_user)
+    plan_totals_refresh([project.school.county_id])
 
 
 def _visible_project(project_id, acting_user, *, lock: bool = False) -> Project:
@@ -419,6 +423,44 @@ def _held_rows(county, programme, days, changes: dict) -> list[HeldFunds]:
         )
         for index, (month, projects) in enumerate(zip(months, held, strict=True))
     ]
+
+
+@transaction.atomic
+def plan_totals_refresh(counties=None) -> None:
+    """Sum the plan of the given counties' projects again into PlanTotals (None: of every
+    county): a row per county and programme, zero rows included, so that a county without a
+    row is one never summed. Whatever writes a project's county, programme, category, planned
+    area or amount, early flag, equipment lines or funding plan calls it in its transaction,
+    its counties locked first (lock_counties, as for the fund totals: two writers in one county
+    sum one after the other, and neither total misses the other's change)."""
+    county_ids = District.objects.filter(level=DistrictLevel.COUNTY)
+    if counties is not None:
+        county_ids = county_ids.filter(pk__in={county for county in counties if county})
+        lock_counties(counties)
+    county_ids = list(county_ids.order_by("pk").values_list("pk", flat=True))
+    if not county_ids:
+        return
+    PlanTotals.objects.filter(county__in=county_ids).delete()
+    rows = []
+    for programme in Programme:
+        sums = plan_sums("school__county", school__county__in=county_ids, programme=programme)
+        for county in county_ids:
+            row = sums.get(county, {})
+            rows.append(
+                PlanTotals(
+                    county_id=county,
+                    programme=programme,
+                    **{name: row.get(name, 0) for name in PLAN_COUNTS + PLAN_AMOUNTS},
+                    sources={
+                        source: str(amount) for source, amount in row.get("sources", {}).items()
+                    },
+                    quantities={
+                        category: {unit: str(quantity) for unit, quantity in units.items()}
+                        for category, units in row.get("quantities", {}).items()
+                    },
+                )
+            )
+    PlanTotals.objects.bulk_create(rows)
 
 
 def _next_month(day: date) -> date:

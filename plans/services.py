@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from funding.services import funding_plan_save
+from funding.services import funding_plan_save, lock_counties
 from gaibo.money import wan_text
 from gaibo.services import recorded_delete, validated_save
 from plans import baseline, selectors
@@ -233,6 +233,9 @@ def plan_approve(*, plan: Plan, acting_user, reason: str = "") -> Plan:
     if not can_approve(acting_user):
         raise PermissionDenied(_("Your role cannot give plans their final approval."))
     plan = _visible_plan(plan, acting_user, lock=True)
+    # The county before its projects (see funding.services.lock_counties): their plan totals
+    # are summed again as each is saved.
+    lock_counties([plan.county_id])
     _require_state(plan, PlanState.CITY_APPROVED)
     _require_no_blocking_flags(plan)
     for item in selectors.plan_items(plan):
@@ -555,6 +558,11 @@ def _apply(change: ChangeRequest, acting_user) -> None:
     being compiled that carries the project is flagged until the county enters the new
     figures.
     """
+    # The county before the project (see funding.services.lock_counties): its plan totals are
+    # summed again as the project is saved.
+    lock_counties(
+        Project.objects.filter(pk=change.project_id).values_list("school__county", flat=True)
+    )
     project = Project.objects.select_for_update(of=("self",)).get(pk=change.project_id)
     current = current_values(project, change.item, change.kind)
     # A request made before a value joined its kind (the name joined the scope) lacks it.

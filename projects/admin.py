@@ -74,13 +74,20 @@ class ProjectAdmin(ScopedAdmin):
     inlines = [EquipmentLineInline]
 
     def save_model(self, request, obj, form, change):
-        services.project_save(project=obj, acting_user=request.user)
+        """Saved with its equipment lines in save_related: one service call, one set of locks."""
 
-    def save_formset(self, request, form, formset, change):
-        lines = formset.save(commit=False)
-        services.equipment_lines_save(
+    def save_related(self, request, form, formsets, change):
+        (lines,) = formsets
+        services.project_save(
             project=form.instance,
-            lines=lines,
-            removed=formset.deleted_objects,
             acting_user=request.user,
+            lines=lines.save(commit=False),
+            removed_lines=lines.deleted_objects,
         )
+
+    def delete_model(self, request, obj):
+        services.project_delete(project=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

@@ -58,6 +58,10 @@ class ProjectCategory(models.TextChoices):
     IT = "it", _("Information technology")
 
 
+# The categories whose planned amount counts as equipment (设备购置 with its IT).
+EQUIPMENT_CATEGORIES = (ProjectCategory.EQUIPMENT, ProjectCategory.IT)
+
+
 class ConstructionKind(models.TextChoices):
     TEACHING = "teaching", _("Teaching and auxiliary rooms")
     DORMITORY = "dormitory", _("Student dormitory")

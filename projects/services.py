@@ -11,6 +11,9 @@ from gaibo.services import recorded_delete, validated_save
 from projects.baseline import BASELINE_FIELDS, is_baselined
 from projects.models import District, EquipmentLine, Project, School
 
+# The fields of a project its county's plan totals count (funding.models.PlanTotals).
+PLAN_FIELDS = ("programme", "school_id", "category", "planned_area", "planned_amount", "is_early")
+
 
 def _refresh_fund_totals(before, projects) -> None:
     """Projects moved to another county or programme: their funds count there now."""
@@ -46,6 +49,7 @@ def school_save(*, school: School, acting_user) -> School:
     school = validated_save(school, acting_user=acting_user)
     if moved:
         _refresh_fund_totals(before, Project.objects.filter(school=school))
+        funding_services.plan_totals_refresh([stored, school.county_id])
     return school
 
 
@@ -67,6 +71,7 @@ def project_save(
     baseline, projects.baseline) change only through the plans app (the plan's approval or an
     approved change request), which passes `baseline_change=True` after checking its roles.
     """
+    lines, removed_lines = list(lines), list(removed_lines)
     if project.pk and not Project.objects.visible_to(acting_user).filter(pk=project.pk).exists():
         raise PermissionDenied(_("This project is outside your district."))
     if baseline_change:
@@ -79,18 +84,28 @@ def project_save(
     if problems:
         raise ValidationError({"school": problems})
     project.status = project.status_from_dates()
-    stored = Project.objects.filter(pk=project.pk).values_list("school__county", "programme")
+    stored = Project.objects.filter(pk=project.pk).values_list("school__county", *PLAN_FIELDS)
     stored = stored.first()
-    moved = project.pk and stored != (project.school.county_id, project.programme)
+    moved = project.pk and stored[:2] != (project.school.county_id, project.programme)
+    # What the plan's totals count changed: they are summed again for its counties, locked
+    # first (see lock_counties), as its money is when it moves.
+    counties = {project.school.county_id, stored[0] if stored else None}
+    plan_changed = (
+        stored != (project.school.county_id, *(getattr(project, f) for f in PLAN_FIELDS))
+        or bool(lines)
+        or bool(removed_lines)
+    )
+    if plan_changed:
+        funding_services.lock_counties(counties)
     before = ()
     if moved:
-        # Its money moves county or programme: the counties first (see lock_counties).
-        funding_services.lock_counties([stored[0], project.school.county_id])
         before = funding_services.fund_cells(Project.objects.filter(pk=project.pk))
     validated_save(project, acting_user=acting_user)
     if moved:
         _refresh_fund_totals(before, Project.objects.filter(pk=project.pk))
     _save_lines(project=project, lines=lines, removed=removed_lines, acting_user=acting_user)
+    if plan_changed:
+        funding_services.plan_totals_refresh(counties)
     return project
 
 
@@ -117,17 +132,16 @@ def _check_baseline_kept(project: Project, *, lines, removed_lines) -> None:
 
 
 @transaction.atomic
-def equipment_lines_save(
-    *,
-    project: Project,
-    lines: Iterable[EquipmentLine],
-    removed: Iterable[EquipmentLine],
-    acting_user,
-) -> None:
-    """Save and remove equipment lines of a project the acting user may edit."""
-    _check_can_edit(acting_user=acting_user, school=project.school)
-    _check_baseline_kept(project, lines=lines, removed_lines=removed)
-    _save_lines(project=project, lines=lines, removed=removed, acting_user=acting_user)
+def project_delete(*, project: Project, acting_user) -> None:
+    """Delete a project (the admin's; one with money or reports is protected by the database),
+    its equipment lines and funding plan with it, and sum its county's plan again."""
+    _check_role(acting_user)
+    if not Project.objects.visible_to(acting_user).filter(pk=project.pk).exists():
+        raise PermissionDenied(_("This project is outside your district."))
+    county = project.school.county_id
+    funding_services.lock_counties([county])
+    recorded_delete(project, acting_user=acting_user)
+    funding_services.plan_totals_refresh([county])
 
 
 def _save_lines(*, project: Project, lines, removed, acting_user) -> None:

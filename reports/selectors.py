@@ -274,9 +274,6 @@ def standing_lines(report: Report, *, school_id=None) -> dict[int, dict]:
     return lines
 
 
-EQUIPMENT_CATEGORIES = (ProjectCategory.EQUIPMENT, ProjectCategory.IT)
-
-
 @dataclass
 class Progress:
     """What the reports say of a set of projects: areas started and completed, investment

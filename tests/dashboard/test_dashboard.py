@@ -14,6 +14,8 @@ from docx import Document
 from openpyxl import load_workbook
 
 from dashboard import selectors
+from funding import services as funding_services
+from funding.models import PlanTotals
 from funding.selectors import ledger_for
 from inspections import services as inspections
 from inspections.choices import FindingAction
@@ -273,3 +275,35 @@ def test_overdue_rectifications_are_counted_as_of_the_month_shown(tree, users):
         visit=visit, county=tree.gaizhou, user=users.inspector, deadline=datetime.date(2024, 6, 9)
     )
     assert overdue(8) == {"盖州市": 1}
+
+
+@pytest.mark.parametrize("pending", [False, True])
+def test_the_dashboards_show_the_same_plan_kept_or_summed_when_read(may, tree, users, pending):
+    def figures():
+        boards = [
+            selectors.district_dashboard(
+                user=user, district=district, year=2024, month=5, pending=pending
+            )
+            for user, district in ((users.city, tree.city), (users.province, tree.province))
+        ]
+        return [
+            (
+                child.code,
+                child.projects,
+                child.schools,
+                child.planned_area,
+                child.planned_equipment,
+                child.funds.planned,
+                child.funds.plan_by_source,
+                child.planned_quantities,
+                [(row.label, row.planned) for row in child.by_source],
+            )
+            for board in boards
+            for child in [board.headline, *board.children]
+        ]
+
+    PlanTotals.objects.all().delete()
+    summed_when_read = figures()
+    funding_services.plan_totals_refresh()
+    assert figures() == summed_when_read
+    assert summed_when_read[0][1] > 0

@@ -13,7 +13,15 @@ from django.utils.translation import gettext as _
 
 from dashboard import selectors
 from dashboard.synthetic import Scale, SyntheticError, audit, generate
-from funding.models import Allocation, Arrival, FundingPlanLine, Payment
+from funding.models import (
+    Allocation,
+    Arrival,
+    FundingPlanLine,
+    FundTotals,
+    HeldFunds,
+    Payment,
+    PlanTotals,
+)
 from funding.selectors import held_funds, held_projects
 from gaibo.models import User
 from projects.choices import Programme
@@ -170,6 +178,32 @@ def test_funds_held_unpaid_agree_with_the_records_every_month(province):
     dashboard = selectors.district_dashboard(user=user, district=province, year=2025, month=12)
     alerted = sum(a.count for a in dashboard.alerts if str(a.kind) == _("Funds held unpaid"))
     assert alerted == sum(kept.values())
+
+
+def test_refresh_totals_sums_the_same_totals_again(province):
+    # What generation kept through the services is what `manage.py refresh_totals` sums afresh.
+    def kept():
+        return {
+            model.__name__: sorted(
+                tuple(str(value) for value in row.values())
+                for row in model.objects.values(
+                    *[
+                        f.attname
+                        for f in model._meta.fields
+                        if f.attname not in ("id", "computed_at")
+                    ]
+                )
+            )
+            for model in (FundTotals, HeldFunds, PlanTotals, ReportTotals)
+        }
+
+    before = kept()
+    for model in (FundTotals, HeldFunds, PlanTotals, ReportTotals):
+        model.objects.all().delete()
+    out = io.StringIO()
+    call_command("refresh_totals", stdout=out)
+    assert "11 report totals" in out.getvalue()
+    assert kept() == before and all(before.values())
 
 
 def test_a_second_run_is_refused_and_changes_nothing(province):

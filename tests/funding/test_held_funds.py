@@ -121,7 +121,7 @@ def test_another_number_of_days_is_counted_from_the_records_until_kept_again(mon
         assert held_projects(counties=counties, programme=programme, end=may_end) == {
             tree.gaizhou.pk: 1
         }
-        call_command("refresh_fund_totals", verbosity=0)
+        call_command("refresh_totals", verbosity=0)
         assert set(HeldFunds.objects.values_list("days", flat=True)) == {30}
         assert held_projects(counties=counties, programme=programme, end=may_end) == {
             tree.gaizhou.pk: 1
