@@ -67,10 +67,13 @@ from reports.selectors import (
     progress_of,
     standing_lines,
     totals_rows,
+    with_details,
 )
 
 # How many months the trend shows, ending with the month asked for.
 TREND_MONTHS = 24
+# The progress figures a trend point sums: those of its rates.
+TREND_PROGRESS = ("started_area", "completed_area", "equipment_investment")
 
 # The rates a dashboard ranks by, in the order it shows them.
 RATES = {
@@ -339,22 +342,24 @@ def district_dashboard(
             _add_plan(children[counties[county]], plan)
     # The trend of the money from the counties' kept totals; a county's schools' money from
     # their own records, a city's or province's children from their counties' totals.
-    funds_by_month = _kept_funds_by_month(counties, programme, end)
-    funds_up_to = _funds_up_to(funds_by_month, [month_end(*month) for month in months])
+    kept_funds = FundTotals.objects.filter(
+        county__in=counties.keys(), programme=programme, month__lte=end
+    )
+    funds_up_to = _funds_up_to(kept_funds, [month_end(*month) for month in months])
     if district.level == DistrictLevel.COUNTY:
         child_funds = _funds_of(projects, child_path, end)
     else:
-        summed = {}
-        for child, source, _month, arrived, paid in funds_by_month:
-            amounts = summed.setdefault((child, source), [ZERO, ZERO])
-            amounts[0] += arrived
-            amounts[1] += paid
         child_funds = [
-            (child, source, arrived, paid) for (child, source), (arrived, paid) in summed.items()
+            (counties[row["county"]], row["source"], row["arrived"], row["paid"])
+            for row in kept_funds.values("county", "source")
+            .annotate(arrived=Sum("arrived"), paid=Sum("paid"))
+            .order_by()
         ]
 
-    totals = list(totals_rows(counties=counties.keys(), ends_on=end, pending=pending))
-    trend = []
+    totals = list(
+        totals_rows(counties=counties.keys(), ends_on=end, pending=pending, details=False)
+    )
+    trend, latest, position = [], {}, 0
     for trend_year, trend_month in months:
         point = Figures(label=f"{trend_year}-{trend_month:02d}")
         for figures in children.values():
@@ -364,8 +369,14 @@ def district_dashboard(
         cutoff = month_end(trend_year, trend_month)
         for source, (arrived, paid) in funds_up_to[cutoff].items():
             _add_fund_row(point, source, arrived, paid)
-        for row in _latest_per_county(totals, cutoff).values():
-            point.progress.add(Progress.from_totals(row))
+        # Each county's latest counted report up to the month (rows come oldest first); a
+        # point carries only what its rates need.
+        while position < len(totals) and totals[position]["report__ends_on"] <= cutoff:
+            latest[totals[position]["report__county_id"]] = totals[position]
+            position += 1
+        for row in latest.values():
+            for name in TREND_PROGRESS:
+                setattr(point.progress, name, getattr(point.progress, name) + row[name])
             point.reported_on = min(filter(None, (point.reported_on, row["report__ends_on"])))
         trend.append(TrendPoint(trend_year, trend_month, point))
 
@@ -382,7 +393,8 @@ def district_dashboard(
     if district.level == DistrictLevel.COUNTY:
         _add_school_progress(children, district, end, pending)
     else:
-        latest = _latest_per_county(totals, end)
+        # The trend's last month is the month: `latest` holds each county's counted report.
+        latest = {row["report__county_id"]: row for row in with_details(list(latest.values()))}
         for county_id, child in counties.items():
             figures = children[child]
             figures.counties += 1
@@ -477,29 +489,23 @@ def _funds_of(projects, key_path: str, end: datetime.date) -> list[tuple]:
     return rows
 
 
-def _kept_funds_by_month(counties: dict, programme: str, end: datetime.date) -> list[tuple]:
-    """(child, source, month, arrived, paid) from the counties' kept fund totals (FundTotals),
-    each county's counted in the child it belongs to: one row per county, source and month."""
-    rows = FundTotals.objects.filter(
-        county__in=counties.keys(), programme=programme, month__lte=end
-    ).values_list("county", "source", "month", "arrived", "paid")
-    return [
-        (counties[county], source, month, arrived, paid)
-        for county, source, month, arrived, paid in rows.order_by()
-    ]
-
-
-def _funds_up_to(funds_by_month, cutoffs: list) -> dict:
-    """{cutoff: {source: (arrived, paid)}}: the children's money of the months up to each day
+def _funds_up_to(kept_funds, cutoffs: list) -> dict:
+    """{cutoff: {source: (arrived, paid)}}: the money of the counties' kept fund totals
+    (FundTotals, summed by source and month in the database) of the months up to each day
     (the days in order), summed once along the months."""
-    rows = sorted(funds_by_month, key=lambda row: row[2])
+    rows = (
+        kept_funds.values("source", "month")
+        .annotate(arrived=Sum("arrived"), paid=Sum("paid"))
+        .order_by("month")
+    )
+    rows = list(rows)
     running, position, summed = {}, 0, {}
     for cutoff in cutoffs:
-        while position < len(rows) and rows[position][2] <= cutoff:
-            _child, source, _month, arrived, paid = rows[position]
-            amounts = running.setdefault(source, [ZERO, ZERO])
-            amounts[0] += arrived
-            amounts[1] += paid
+        while position < len(rows) and rows[position]["month"] <= cutoff:
+            row = rows[position]
+            amounts = running.setdefault(row["source"], [ZERO, ZERO])
+            amounts[0] += row["arrived"]
+            amounts[1] += row["paid"]
             position += 1
         summed[cutoff] = {source: tuple(amounts) for source, amounts in running.items()}
     return summed
@@ -511,15 +517,6 @@ def _add_fund_row(figures: Figures, source: str, arrived: Decimal, paid: Decimal
     row = _source_row(figures, source)
     row.arrived += arrived
     row.paid += paid
-
-
-def _latest_per_county(totals: list, cutoff: datetime.date) -> dict:
-    """Each county's latest counted totals up to a day (rows come oldest first)."""
-    latest = {}
-    for row in totals:
-        if row["report__ends_on"] <= cutoff:
-            latest[row["report__county_id"]] = row
-    return latest
 
 
 def _add_school_progress(children: dict, county: District, end, pending: bool) -> None:

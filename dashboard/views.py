@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from dashboard import api, charts, selectors
 from dashboard.columns import QUANTITY_CATEGORIES, RANKING_COLUMNS
@@ -89,6 +90,7 @@ def _trend_chart(dashboard):
             key: (label, [getattr(point.figures, key) for point in dashboard.trend])
             for key, label in selectors.RATES.items()
         },
+        title=_("Rates month by month"),
     )
 
 
@@ -122,7 +124,7 @@ def district(request):
             "ranking_columns": RANKING_COLUMNS,
             "quantity_categories": QUANTITY_CATEGORIES,
             "trend_chart": _trend_chart(dashboard),
-            "bar_chart": charts.bar_chart(dashboard.children, dashboard.rank_by),
+            "bar_chart": charts.bar_chart(dashboard.children, dashboard.rank_by, _("Ranking")),
             "rates": selectors.RATES,
             "rank_label": selectors.RATES[dashboard.rank_by],
             "month_param": f"{query.year}-{query.month:02d}",

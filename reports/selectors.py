@@ -419,9 +419,10 @@ def report_progress(report: Report, *, school_id=None) -> tuple[Progress, dict[i
     return progress, lines
 
 
-def totals_rows(*, counties, ends_on: datetime.date, pending=False, since=None):
+def totals_rows(*, counties, ends_on: datetime.date, pending=False, since=None, details=True):
     """The kept totals of the counted reports of some counties up to a day, oldest first, as
-    dicts with the county, the period and the state (one query)."""
+    dicts with the county, the period and the state (one query); without `details`, without
+    the statuses and quantities (see with_details)."""
     rows = ReportTotals.objects.filter(
         report__county__in=counties,
         report__half=Half.WHOLE,
@@ -431,11 +432,26 @@ def totals_rows(*, counties, ends_on: datetime.date, pending=False, since=None):
     if since is not None:
         rows = rows.filter(report__ends_on__gte=since)
     return rows.order_by("report__ends_on").values(
+        "id",
         "report__county_id",
         "report__ends_on",
         "report__state",
         *Progress.COUNTS,
         *Progress.AMOUNTS,
-        "statuses",
-        "quantities",
+        *(DETAILS if details else ()),
     )
+
+
+# The totals' fields kept as JSON: decoding them is most of the time of reading many rows.
+DETAILS = ("statuses", "quantities")
+
+
+def with_details(rows) -> list[dict]:
+    """Rows of totals_rows(details=False) with their statuses and quantities (one query)."""
+    details = {
+        row.pop("id"): row
+        for row in ReportTotals.objects.filter(pk__in=[row["id"] for row in rows]).values(
+            "id", *DETAILS
+        )
+    }
+    return [{**row, **details[row["id"]]} for row in rows]
