@@ -292,16 +292,18 @@ def district_dashboard(
     """The dashboard of a province, city or county for a month (see the module's doc)."""
     end = month_end(year, month)
     programme = programme_of(year)
-    # The counties below (or the county itself) that the user sees, as a list of ids: every
-    # statement below filters by it, joined straight to the rows it sums (nested subtree
-    # subqueries make PostgreSQL keep the written join order and scan the whole province).
-    parent_of = dict(
+    # The districts below that the user sees, in one statement; the counties (or the county
+    # itself) as a list of ids: every statement below filters by it, joined straight to the
+    # rows it sums (nested subtree subqueries make PostgreSQL keep the written join order and
+    # scan the whole province).
+    below = list(
         district_subtree(district.pk)
         .visible_to(user)
-        .filter(level=DistrictLevel.COUNTY)
-        .values_list("pk", "parent_id")
+        .order_by("code")
+        .only("pk", "code", "name", "level", "parent_id")
     )
-    where = {"school__county__in": list(parent_of), "programme": programme}
+    county_rows = {row.pk: row for row in below if row.level == DistrictLevel.COUNTY}
+    where = {"school__county__in": list(county_rows), "programme": programme}
     projects = Project.objects.filter(**where)
     child_path = _CHILD_OF_PROJECT[district.level]
     months = _trend_months(year, month, programme)
@@ -323,11 +325,12 @@ def district_dashboard(
                 code=child.code,
                 url=district_url(child, year, month, pending),
             )
-            for child in District.objects.visible_to(user).filter(parent=district).order_by("code")
+            for child in below
+            if child.parent_id == district.pk
         }
         counties = {
-            pk: parent if district.level == DistrictLevel.PROVINCE else pk
-            for pk, parent in parent_of.items()
+            pk: county.parent_id if district.level == DistrictLevel.PROVINCE else pk
+            for pk, county in county_rows.items()
         }
         counties = {pk: child for pk, child in counties.items() if child in children}
 
@@ -421,6 +424,7 @@ def district_dashboard(
     ranked = _rank(list(children.values()), rank_by)
     alerts = _alerts(
         user=user,
+        county_names={pk: county.name for pk, county in county_rows.items()},
         district=district,
         projects=projects,
         child_path=child_path,
@@ -560,7 +564,18 @@ def _rank(children: list[Figures], rank_by: str) -> list[Figures]:
 
 
 def _alerts(
-    *, user, district, projects, child_path, children, counties, reports, year, month, programme
+    *,
+    user,
+    county_names,
+    district,
+    projects,
+    child_path,
+    children,
+    counties,
+    reports,
+    year,
+    month,
+    programme,
 ) -> list[Alert]:
     """What the city should look at in the month: reports missing or late, projects behind
     their schedule, funds held unpaid (滞留), rectifications overdue."""
@@ -576,7 +591,6 @@ def _alerts(
         return children[child_key].url if child_key in children else ""
 
     # Reports: missing once the due date has passed; late.
-    county_names = dict(District.objects.filter(pk__in=counties.keys()).values_list("pk", "name"))
     due = due_date(year, month, Half.WHOLE)
     tracker = f"{reverse('reports:tracker')}?{urlencode({'year': year, 'month': month})}"
     for county_id in sorted(counties, key=lambda pk: county_names[pk]):

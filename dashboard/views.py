@@ -5,6 +5,7 @@ outside the user's subtree)."""
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from dashboard.exports import dashboard_sheets, school_sheets, summary_sheets
 from dashboard.forms import DashboardQueryForm, SummaryQueryForm
 from gaibo.api_tokens import key_or_login_required
 from gaibo.exports import xlsx_workbook_response
+from projects.choices import DistrictLevel
 from projects.models import District, School
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -98,12 +100,12 @@ def _trend_chart(dashboard):
 def district(request):
     query = Query(request)
     dashboard = _district_dashboard(request, query)
-    path = [query.district]
-    while (
-        path[0].parent_id
-        and District.objects.visible_to(request.user).filter(pk=path[0].parent_id).exists()
-    ):
-        path.insert(0, path[0].parent)
+    # The breadcrumb: the district's parent and grandparent the user sees, then itself.
+    district = query.district
+    ancestors = District.objects.visible_to(request.user).filter(
+        Q(children=district) | Q(children__children=district)
+    )
+    path = [*sorted(ancestors, key=lambda node: list(DistrictLevel).index(node.level)), district]
     return render(
         request,
         "dashboard/district.html",

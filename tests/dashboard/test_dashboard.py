@@ -307,3 +307,19 @@ def test_the_dashboards_show_the_same_plan_kept_or_summed_when_read(may, tree, u
     funding_services.plan_totals_refresh()
     assert figures() == summed_when_read
     assert summed_when_read[0][1] > 0
+
+
+def test_the_breadcrumb_shows_the_districts_above_that_the_user_sees(may, client, users):
+    def crumbs(user, code):
+        page = login(client, user).get(f"/dashboard/?district={code}&month=2024-05")
+        html = page.content.decode()
+        nav = html[
+            html.index('<nav class="breadcrumb"') : html.index(
+                "</nav>", html.index('<nav class="breadcrumb"')
+            )
+        ]
+        return [part.split(">")[-1] for part in nav.split("</")[:-1] if part.split(">")[-1]]
+
+    assert crumbs(users.province, "210881") == ["辽宁省", "营口市", "盖州市"]
+    assert crumbs(users.city, "210881") == ["营口市", "盖州市"]
+    assert crumbs(users.gaizhou, "210881") == ["盖州市"]
