@@ -161,12 +161,7 @@ class Figures:
 
     def add(self, other: "Figures") -> None:
         for name in (
-            "projects",
-            "construction_projects",
-            "equipment_projects",
-            "it_projects",
-            "early_projects",
-            "schools",
+            *PLAN_COUNTS,
             "planned_area",
             "planned_equipment",
             "counties",

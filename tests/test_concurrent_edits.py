@@ -1,18 +1,18 @@
 """Two people saving the same project or payment at once: the second is told who saved in
 between, and nothing is silently lost (optimistic locking, gaibo.versions)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 
 from funding import services as funding_services
 from funding.models import Payment
 from projects import services as project_services
 from projects.models import Project
+from tests.concurrency import at_once
 from tests.factories import PASSWORD, UserFactory
 from tests.funding.conftest import a_payment, money  # noqa: F401 (fixture)
 from tests.projects.test_views import project_form_data
@@ -93,29 +93,24 @@ def test_the_second_of_two_payment_corrections_is_told(client, money, users):  #
 def test_two_saves_of_one_project_at_the_same_moment(tree, users, colleague):
     # Both loaded version 1 and save at once, each in its own transaction: one is saved, the
     # other refused; neither overwrites the other silently.
-    barrier = threading.Barrier(2)
-    outcomes = {}
-
     def save(user, contractor):
-        try:
-            project = Project.objects.select_related("school").get(pk=tree.projects["210881"].pk)
-            project.contractor = contractor
-            barrier.wait(timeout=10)
-            project_services.project_save(project=project, acting_user=user)
-            outcomes[contractor] = "saved"
-        except ValidationError as error:
-            outcomes[contractor] = error.messages[0]
-        finally:
-            connections.close_all()
+        project = Project.objects.select_related("school").get(pk=tree.projects["210881"].pk)
+        project.contractor = contractor
+        return lambda: project_services.project_save(project=project, acting_user=user)
 
-    threads = [
-        threading.Thread(target=save, args=(users.gaizhou, "营口建工")),
-        threading.Thread(target=save, args=(colleague, "盖州建工")),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    contractors = ("营口建工", "盖州建工")
+    outcomes = {
+        contractor: outcome.messages[0]
+        if isinstance(outcome, ValidationError)
+        else outcome
+        if isinstance(outcome, Exception)
+        else "saved"
+        for contractor, outcome in zip(
+            contractors,
+            at_once(save(users.gaizhou, contractors[0]), save(colleague, contractors[1])),
+            strict=True,
+        )
+    }
 
     saved = [contractor for contractor, outcome in outcomes.items() if outcome == "saved"]
     assert len(saved) == 1 and len(outcomes) == 2
@@ -131,31 +126,23 @@ def test_two_corrections_of_one_payment_at_the_same_moment(money, users):  # noq
     payment = funding_services.payment_save(
         payment=a_payment(money.project), acting_user=users.gaizhou_finance
     )
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def correct(amount):
-        try:
-            mine = Payment.objects.get(pk=payment.pk)
-            mine.amount = amount
-            barrier.wait(timeout=10)
+        mine = Payment.objects.get(pk=payment.pk)
+        mine.amount = amount
+
+        def save():
             funding_services.payment_save(
                 payment=mine, acting_user=users.gaizhou_finance, reason="更正"
             )
-            outcomes.append(amount)
-        except ValidationError:
-            outcomes.append("refused")
-        finally:
-            connections.close_all()
+            return amount
 
-    threads = [
-        threading.Thread(target=correct, args=(Decimal(amount),))
-        for amount in ("400000.00", "300000.00")
+        return save
+
+    outcomes = [
+        "refused" if isinstance(outcome, ValidationError) else outcome
+        for outcome in at_once(correct(Decimal("400000.00")), correct(Decimal("300000.00")))
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
 
     assert outcomes.count("refused") == 1
     kept = next(outcome for outcome in outcomes if outcome != "refused")

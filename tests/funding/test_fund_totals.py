@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from funding import services
@@ -15,6 +15,7 @@ from funding.choices import FundLevel
 from funding.models import Allocation, Arrival, FundTotals, Payment
 from projects import services as project_services
 from projects.models import School
+from tests.concurrency import at_once, failures
 from tests.factories import ProjectFactory
 from tests.funding.conftest import CONTRACTOR, a_payment
 
@@ -137,44 +138,27 @@ def test_a_file_of_payments_and_a_clerks_payment_at_once_do_not_deadlock(money, 
         acting_user=users.gaizhou_finance,
     )
     started = threading.Event()
-    failures = []
 
     def import_two_rows():
-        try:
-            with transaction.atomic():
-                services.payment_save(
-                    payment=a_payment(money.project, voucher_number="F-1"),
-                    acting_user=users.gaizhou_finance,
-                )
-                started.set()
-                time.sleep(1)
-                services.payment_save(
-                    payment=a_payment(other, voucher_number="F-2", amount=Decimal("100000.00")),
-                    acting_user=users.gaizhou_finance,
-                )
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    def clerk_pays():
-        try:
-            started.wait(timeout=10)
+        with transaction.atomic():
             services.payment_save(
-                payment=a_payment(other, voucher_number="C-1", amount=Decimal("100000.00")),
+                payment=a_payment(money.project, voucher_number="F-1"),
                 acting_user=users.gaizhou_finance,
             )
-        except Exception as error:  # noqa: BLE001
-            failures.append(error)
-        finally:
-            connections.close_all()
+            started.set()
+            time.sleep(1)
+            services.payment_save(
+                payment=a_payment(other, voucher_number="F-2", amount=Decimal("100000.00")),
+                acting_user=users.gaizhou_finance,
+            )
 
-    threads = [threading.Thread(target=import_two_rows), threading.Thread(target=clerk_pays)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
+    def clerk_pays():
+        services.payment_save(
+            payment=a_payment(other, voucher_number="C-1", amount=Decimal("100000.00")),
+            acting_user=users.gaizhou_finance,
+        )
+
+    assert failures(at_once(import_two_rows, clerk_pays, wait=started)) == []
     assert Payment.objects.count() == 3
     assert kept() == summed_afresh()
 
@@ -183,39 +167,22 @@ def test_a_file_of_payments_and_a_clerks_payment_at_once_do_not_deadlock(money, 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_a_project_moved_while_a_payment_is_recorded_counts_it_once(money, users, tree):
     started = threading.Event()
-    failures = []
 
     def pay():
-        try:
-            with transaction.atomic():
-                services.payment_save(
-                    payment=a_payment(money.project, paid_on=date(2022, 6, 2)),
-                    acting_user=users.gaizhou_finance,
-                )
-                started.set()
-                time.sleep(1)
-        except Exception as error:  # noqa: BLE001
-            failures.append(error)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            services.payment_save(
+                payment=a_payment(money.project, paid_on=date(2022, 6, 2)),
+                acting_user=users.gaizhou_finance,
+            )
+            started.set()
+            time.sleep(1)
 
     def move():
-        try:
-            started.wait(timeout=10)
-            school = School.objects.get(pk=tree.schools["210881"].pk)
-            school.county = tree.dashiqiao
-            project_services.school_save(school=school, acting_user=users.city)
-        except Exception as error:  # noqa: BLE001
-            failures.append(error)
-        finally:
-            connections.close_all()
+        school = School.objects.get(pk=tree.schools["210881"].pk)
+        school.county = tree.dashiqiao
+        project_services.school_save(school=school, acting_user=users.city)
 
-    threads = [threading.Thread(target=pay), threading.Thread(target=move)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
+    assert failures(at_once(pay, move, wait=started)) == []
     assert kept() == summed_afresh()
     assert {county for county, *_rest in kept()} == {tree.dashiqiao.pk}
 
@@ -235,31 +202,15 @@ def test_two_payments_in_one_county_and_month_at_once_are_both_counted(money, us
         ),
         acting_user=users.gaizhou_finance,
     )
-    barrier = threading.Barrier(2)
-    failures = []
 
     def pay(project, voucher):
-        try:
-            barrier.wait(timeout=10)
-            services.payment_save(
-                payment=a_payment(project, voucher_number=voucher),
-                acting_user=users.gaizhou_finance,
-            )
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            failures.append(error)
-        finally:
-            connections.close_all()
+        return lambda: services.payment_save(
+            payment=a_payment(project, voucher_number=voucher),
+            acting_user=users.gaizhou_finance,
+        )
 
-    threads = [
-        threading.Thread(target=pay, args=(project, f"V-{n}"))
-        for n, project in enumerate((money.project, other))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert failures == []
+    outcomes = at_once(pay(money.project, "V-0"), pay(other, "V-1"))
+    assert failures(outcomes) == []
     may = kept()[(tree.gaizhou.pk, other.programme, FundLevel.PROVINCIAL, date(2022, 5, 1))]
     assert may == (ZERO, Decimal("1000000.00"))
     assert kept() == summed_afresh()

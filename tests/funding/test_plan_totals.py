@@ -2,11 +2,10 @@
 project, its equipment lines or its funding plan, each county's totals equal its projects
 summed afresh; a county never summed is summed when read, with the same figures."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.urls import reverse
 
 from funding import services
@@ -16,6 +15,7 @@ from funding.selectors import kept_plan_sums, plan_sums
 from projects import services as project_services
 from projects.choices import EquipmentCategory, Programme, ProjectCategory, Unit
 from projects.models import EquipmentLine, Project, School
+from tests.concurrency import at_once, failures
 from tests.factories import PASSWORD, ProjectFactory
 from tests.funding.conftest import a_payment
 
@@ -167,29 +167,17 @@ def test_the_admin_saves_a_project_and_its_lines_in_one_go_and_deletes_it(client
 def test_two_projects_saved_at_once_in_one_county_are_both_counted(tree, users):
     services.plan_totals_refresh()
     other = ProjectFactory(school=tree.schools["210881"])
-    barrier = threading.Barrier(2)
-    failures = []
 
     def save(project_id, amount):
-        try:
-            project = Project.objects.get(pk=project_id)
-            project.planned_amount = amount
-            barrier.wait(timeout=10)
-            project_services.project_save(project=project, acting_user=users.gaizhou)
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            failures.append(error)
-        finally:
-            connections.close_all()
+        project = Project.objects.get(pk=project_id)
+        project.planned_amount = amount
+        return lambda: project_services.project_save(project=project, acting_user=users.gaizhou)
 
-    threads = [
-        threading.Thread(target=save, args=(tree.projects["210881"].pk, Decimal("1000000.00"))),
-        threading.Thread(target=save, args=(other.pk, Decimal("2000000.00"))),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
+    outcomes = at_once(
+        save(tree.projects["210881"].pk, Decimal("1000000.00")),
+        save(other.pk, Decimal("2000000.00")),
+    )
+    assert failures(outcomes) == []
     plan = kept(tree)[(tree.gaizhou.pk, Programme.CAPACITY)]
     assert plan["planned_amount"] == Decimal("3000000.00")
     assert kept(tree) == summed_afresh(tree)
@@ -199,40 +187,17 @@ def test_two_projects_saved_at_once_in_one_county_are_both_counted(tree, users):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_a_payment_and_a_funding_plan_of_one_project_at_once_do_not_deadlock(money, users):
     # The payment takes the county, then the project; so does the funding plan's save.
-    failures = []
-    barrier = threading.Barrier(2)
-
     def pay():
-        try:
-            barrier.wait(timeout=10)
-            with transaction.atomic():
-                services.payment_save(
-                    payment=a_payment(money.project), acting_user=users.gaizhou_finance
-                )
-        except Exception as error:  # noqa: BLE001
-            failures.append(error)
-        finally:
-            connections.close_all()
+        services.payment_save(payment=a_payment(money.project), acting_user=users.gaizhou_finance)
 
     def plan():
-        try:
-            barrier.wait(timeout=10)
-            services.funding_plan_save(
-                project=money.project,
-                amounts={FundLevel.PROVINCIAL: Decimal("3000000.00")},
-                acting_user=users.gaizhou,
-            )
-        except Exception as error:  # noqa: BLE001
-            failures.append(error)
-        finally:
-            connections.close_all()
+        services.funding_plan_save(
+            project=money.project,
+            amounts={FundLevel.PROVINCIAL: Decimal("3000000.00")},
+            acting_user=users.gaizhou,
+        )
 
-    threads = [threading.Thread(target=pay), threading.Thread(target=plan)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
+    assert failures(at_once(pay, plan)) == []
     assert Arrival.objects.count() == 1
     sources = PlanTotals.objects.get(
         county=money.project.school.county_id, programme=money.project.programme
