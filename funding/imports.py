@@ -172,11 +172,20 @@ class PaymentImportForm(ImportForm):
 
 
 TRANCHES = SheetImport(
-    kind="funding.tranches", title=gettext_lazy("Tranches"), form_class=TrancheImportForm
+    kind="funding.tranches",
+    title=gettext_lazy("Tranches"),
+    form_class=TrancheImportForm,
+    batch=services.totals_deferred,
 )
 ARRIVALS = SheetImport(
-    kind="funding.arrivals", title=gettext_lazy("Arrivals of funds"), form_class=ArrivalImportForm
+    kind="funding.arrivals",
+    title=gettext_lazy("Arrivals of funds"),
+    form_class=ArrivalImportForm,
+    batch=services.totals_deferred,
 )
 PAYMENTS = SheetImport(
-    kind="funding.payments", title=gettext_lazy("Payments"), form_class=PaymentImportForm
+    kind="funding.payments",
+    title=gettext_lazy("Payments"),
+    form_class=PaymentImportForm,
+    batch=services.totals_deferred,
 )

@@ -1,6 +1,8 @@
 """Writes of money records. Each rule is checked here, under a row lock, so that two users
 racing past a limit cannot both commit; every change is kept in the history."""
 
+import threading
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -347,6 +349,40 @@ def fund_totals_refresh(cells=None) -> None:
     held_funds_refresh(None if cells is None else {county for county, _month in cells})
 
 
+# The counties whose funds held and plan totals wait for the end of a batch of writes
+# (totals_deferred), by kind; None outside one.
+_deferred = threading.local()
+
+
+@contextmanager
+def totals_deferred():
+    """Within: the funds held unpaid and the plan totals of the counties written are summed
+    once, at the end (the rows of an import, the items of a plan's approval), not after each
+    write; the fund totals of the months written are still summed at each. Use it inside the
+    writes' transaction: the sums are made in it, before it commits."""
+    if getattr(_deferred, "counties", None) is not None:  # nested: the outermost sums
+        yield
+        return
+    _deferred.counties = pending = {"held": set(), "plan": set()}
+    try:
+        yield
+    finally:
+        _deferred.counties = None
+    if pending["held"]:
+        held_funds_refresh(pending["held"])
+    if pending["plan"]:
+        plan_totals_refresh(pending["plan"])
+
+
+def _deferring(kind: str, counties) -> bool:
+    """Inside totals_deferred: note the counties for its end, and say so."""
+    pending = getattr(_deferred, "counties", None)
+    if pending is None or counties is None:
+        return False
+    pending[kind].update(county for county in counties if county)
+    return True
+
+
 def held_funds_refresh(counties=None) -> None:
     """Work out again how many projects of the given counties (None: of all) hold funds unpaid
     (滞留) at the end of each month (see HeldFunds). fund_totals_refresh calls it, under its
@@ -356,6 +392,8 @@ def held_funds_refresh(counties=None) -> None:
     count: an arrival GAIBO_HELD_FUNDS_DAYS days after it arrived, a payment on the day it was
     paid. A project holds funds at a month's end when the changes of one of its sources up to
     that day leave at least a fen."""
+    if _deferring("held", counties):
+        return
     days = settings.GAIBO_HELD_FUNDS_DAYS
     kept = HeldFunds.objects.all()
     county_ids = District.objects.filter(level=DistrictLevel.COUNTY)
@@ -433,6 +471,8 @@ def plan_totals_refresh(counties=None) -> None:
     area or amount, early flag, equipment lines or funding plan calls it in its transaction,
     its counties locked first (lock_counties, as for the fund totals: two writers in one county
     sum one after the other, and neither total misses the other's change)."""
+    if _deferring("plan", counties):
+        return
     county_ids = District.objects.filter(level=DistrictLevel.COUNTY)
     if counties is not None:
         county_ids = county_ids.filter(pk__in={county for county in counties if county})

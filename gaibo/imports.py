@@ -25,6 +25,7 @@ afterwards as the record of who imported what.
 import datetime
 import hashlib
 import zipfile
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from io import BytesIO
 
@@ -113,6 +114,9 @@ class SheetImport:
     # How to fill in the sheet beyond its columns, a paragraph each: shown on the import page
     # and on a second sheet of the downloaded template (only the first sheet is read).
     instructions: tuple = ()
+    # A callable () -> context manager around the writes of all the rows, inside their
+    # transaction (funding.services.totals_deferred: totals summed once, not after each row).
+    batch: object = None
 
     def columns(self):
         return list(self.form_class.base_fields.items())
@@ -361,16 +365,17 @@ def run_import(
         if snapshot is not None and result.snapshot != snapshot:
             result.errors.append(RowError(None, "", str(CHANGED_SINCE_PREVIEW)))
             return result
-        for number, form in forms_by_row:
-            try:
-                with transaction.atomic():
-                    change = form.save()
-                if change is not None:
-                    result.changes.append((number, change))
-            except ValidationError as error:
-                _add_service_errors(result, number, form, error)
-            except PermissionDenied as error:
-                result.errors.append(RowError(number, "", str(error) or _("Not allowed.")))
+        with spec.batch() if spec.batch else nullcontext():
+            for number, form in forms_by_row:
+                try:
+                    with transaction.atomic():
+                        change = form.save()
+                    if change is not None:
+                        result.changes.append((number, change))
+                except ValidationError as error:
+                    _add_service_errors(result, number, form, error)
+                except PermissionDenied as error:
+                    result.errors.append(RowError(number, "", str(error) or _("Not allowed.")))
         if dry_run or result.errors:
             transaction.set_rollback(True)
         else:

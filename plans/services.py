@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from funding.services import funding_plan_save, lock_counties
+from funding.services import funding_plan_save, lock_counties, totals_deferred
 from gaibo.money import wan_text
 from gaibo.services import recorded_delete, validated_save
 from plans import baseline, selectors
@@ -238,9 +238,10 @@ def plan_approve(*, plan: Plan, acting_user, reason: str = "") -> Plan:
     lock_counties([plan.county_id])
     _require_state(plan, PlanState.CITY_APPROVED)
     _require_no_blocking_flags(plan)
-    for item in selectors.plan_items(plan):
-        item.project = _baseline_project(item, plan, acting_user)
-        validated_save(item, acting_user=acting_user)
+    with totals_deferred():  # the county's plan totals summed once, after every item
+        for item in selectors.plan_items(plan):
+            item.project = _baseline_project(item, plan, acting_user)
+            validated_save(item, acting_user=acting_user)
     _step(plan, action=PlanAction.APPROVE, to_state=PlanState.APPROVED, acting_user=acting_user)
     return plan
 

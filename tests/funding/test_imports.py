@@ -1,13 +1,16 @@
 """Imports of tranches, arrivals and payments: a preview first, then all rows or none."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
+from funding import services
 from funding.models import Allocation, Arrival, Payment
+from funding.selectors import held_funds, held_projects
 from gaibo.models import ImportBatch
+from projects.models import Project
 from tests.factories import PASSWORD
 from tests.funding.conftest import CONTRACTOR
 from tests.spreadsheets import read_xlsx, xlsx_upload
@@ -304,3 +307,32 @@ def test_county_finance_imports_arrivals(finance, money):
     response = upload(finance, url, ARRIVAL_HEADERS, rows[:1])
     finance.post(url, {"batch": response.context["batch"].pk})
     assert Arrival.objects.filter(project=money.project).count() == 2
+
+
+def test_an_import_sums_the_countys_funds_held_once_and_right(finance, money, monkeypatch):
+    # Each payment sums its months' fund totals as it is written; what the county holds
+    # unpaid (滞留, every month's end) is summed once for the whole file, after its last row.
+    summed = []
+    original = services._held_rows
+    monkeypatch.setattr(
+        services,
+        "_held_rows",
+        lambda county, *args: summed.append(county) or original(county, *args),
+    )
+    url = reverse("funding:payment_import")
+    rows = [
+        payment_row(money.project, amount=40, voucher=f"盖财付〔2022〕2{n:02d}号") for n in range(5)
+    ]
+    batch = upload(finance, url, PAYMENT_HEADERS, rows).context["batch"]
+    summed.clear()
+    assert finance.post(url, {"batch": batch.pk}).status_code == 302
+
+    county = money.project.school.county_id
+    assert Payment.objects.count() == 5
+    assert summed.count(county) == 2  # once per programme, not once per row
+    # 2,000,000 arrived on 2022-04-01, 2,000,000 paid in May: nothing is held.
+    july = date(2022, 7, 31)
+    projects = Project.objects.filter(school__county=county)
+    assert held_funds(projects, arrived_by=july - timedelta(days=90), paid_by=july) == {}
+    kept = held_projects(counties=[county], programme=money.project.programme, end=july)
+    assert kept == {county: 0}
