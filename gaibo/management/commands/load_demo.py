@@ -2,8 +2,10 @@
 created where missing. Here, above the apps, so that no app imports another it does not need."""
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from funding import demo as funding_demo
+from funding.services import totals_deferred
 from inspections import demo as inspections_demo
 from plans import demo as plans_demo
 from projects import demo
@@ -17,11 +19,13 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        created = demo.load()
-        created += funding_demo.load()
-        created += inspections_demo.load()
-        created += reports_demo.load()
-        created += plans_demo.load()
+        # One transaction; the kept totals of each county summed once, at its end.
+        with transaction.atomic(), totals_deferred():
+            created = demo.load()
+            created += funding_demo.load()
+            created += inspections_demo.load()
+            created += reports_demo.load()
+            created += plans_demo.load()
         if not created:
             self.stdout.write("Demo data already loaded; nothing created.")
             return
