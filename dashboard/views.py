@@ -5,7 +5,6 @@ outside the user's subtree)."""
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,9 +14,9 @@ from dashboard.columns import QUANTITY_CATEGORIES, RANKING_COLUMNS
 from dashboard.documents import bulletin as bulletin_document
 from dashboard.exports import dashboard_sheets, school_sheets, summary_sheets
 from dashboard.forms import DashboardQueryForm, SummaryQueryForm
+from gaibo.access import visible_ancestors
 from gaibo.api_tokens import key_or_login_required
 from gaibo.exports import xlsx_workbook_response
-from projects.choices import DistrictLevel
 from projects.models import District, School
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -100,12 +99,8 @@ def _trend_chart(dashboard):
 def district(request):
     query = Query(request)
     dashboard = _district_dashboard(request, query)
-    # The breadcrumb: the district's parent and grandparent the user sees, then itself.
-    district = query.district
-    ancestors = District.objects.visible_to(request.user).filter(
-        Q(children=district) | Q(children__children=district)
-    )
-    path = [*sorted(ancestors, key=lambda node: list(DistrictLevel).index(node.level)), district]
+    # The breadcrumb: the districts above that the user sees, then this one.
+    path = [*visible_ancestors(request.user, query.district), query.district]
     return render(
         request,
         "dashboard/district.html",

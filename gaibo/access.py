@@ -19,6 +19,18 @@ def district_subtree(district_id):
     )
 
 
+def visible_ancestors(user, district) -> list:
+    """The districts above one (its parent and grandparent) that the user sees, from the top.
+    A user's own district has none but for those who see everything: no query for it."""
+    District = apps.get_model("projects", "District")
+    if not user.sees_everything and district.pk == user.district_id:
+        return []
+    ancestors = District.objects.visible_to(user).filter(
+        Q(children=district) | Q(children__children=district)
+    )
+    return sorted(ancestors, key=lambda node: node.parent_id is not None)
+
+
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not user.is_authenticated or not user.is_active:
