@@ -377,6 +377,10 @@ def district_dashboard(
                 setattr(point.progress, name, getattr(point.progress, name) + row[name])
             point.reported_on = min(filter(None, (point.reported_on, row["report__ends_on"])))
         trend.append(TrendPoint(trend_year, trend_month, point))
+    # The month's own latest reports (the trend may be empty: a month before the programme).
+    while position < len(totals) and totals[position]["report__ends_on"] <= end:
+        latest[totals[position]["report__county_id"]] = totals[position]
+        position += 1
 
     for child, source, arrived, paid in child_funds:
         if child in children:
@@ -391,7 +395,6 @@ def district_dashboard(
     if district.level == DistrictLevel.COUNTY:
         _add_school_progress(children, district, end, pending)
     else:
-        # The trend's last month is the month: `latest` holds each county's counted report.
         latest = {row["report__county_id"]: row for row in with_details(list(latest.values()))}
         for county_id, child in counties.items():
             figures = children[child]

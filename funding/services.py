@@ -3,6 +3,7 @@ racing past a limit cannot both commit; every change is kept in the history."""
 
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -272,6 +273,12 @@ def lock_counties(county_ids) -> None:
         list(rows.values_list("pk", flat=True))
 
 
+def _all_counties() -> list:
+    """Every county: what a refresh of everything locks (in order, as lock_counties does), so
+    that it waits for the writers under way and they for it."""
+    return list(District.objects.filter(level=DistrictLevel.COUNTY).values_list("pk", flat=True))
+
+
 def _county_of_project(project_id) -> list:
     return list(Project.objects.filter(pk=project_id).values_list("school__county", flat=True))
 
@@ -311,6 +318,8 @@ def fund_totals_refresh(cells=None) -> None:
         if not cells:
             return
         lock_counties(county for county, _month in cells)
+    else:
+        lock_counties(_all_counties())
     totals = FundTotals.objects.all()
     if cells is not None:
         totals = totals.filter(_cells_condition(cells, "county", "month"))
@@ -354,20 +363,29 @@ def fund_totals_refresh(cells=None) -> None:
 _deferred = threading.local()
 
 
+@dataclass
+class Batch:
+    discard: bool = False  # set when the writes will be rolled back: nothing to sum
+
+
 @contextmanager
 def totals_deferred():
     """Within: the funds held unpaid and the plan totals of the counties written are summed
     once, at the end (the rows of an import, the items of a plan's approval), not after each
     write; the fund totals of the months written are still summed at each. Use it inside the
-    writes' transaction: the sums are made in it, before it commits."""
+    writes' transaction: the sums are made in it, before it commits. It gives a Batch whose
+    `discard` skips the sums (an import's preview, rolled back)."""
+    batch = Batch()
     if getattr(_deferred, "counties", None) is not None:  # nested: the outermost sums
-        yield
+        yield batch
         return
     _deferred.counties = pending = {"held": set(), "plan": set()}
     try:
-        yield
+        yield batch
     finally:
         _deferred.counties = None
+    if batch.discard:
+        return
     if pending["held"]:
         held_funds_refresh(pending["held"])
     if pending["plan"]:
@@ -383,6 +401,7 @@ def _deferring(kind: str, counties) -> bool:
     return True
 
 
+@transaction.atomic
 def held_funds_refresh(counties=None) -> None:
     """Work out again how many projects of the given counties (None: of all) hold funds unpaid
     (滞留) at the end of each month (see HeldFunds). fund_totals_refresh calls it, under its
@@ -394,6 +413,7 @@ def held_funds_refresh(counties=None) -> None:
     that day leave at least a fen."""
     if _deferring("held", counties):
         return
+    lock_counties(_all_counties() if counties is None else counties)
     days = settings.GAIBO_HELD_FUNDS_DAYS
     kept = HeldFunds.objects.all()
     county_ids = District.objects.filter(level=DistrictLevel.COUNTY)
@@ -473,10 +493,10 @@ def plan_totals_refresh(counties=None) -> None:
     sum one after the other, and neither total misses the other's change)."""
     if _deferring("plan", counties):
         return
+    lock_counties(_all_counties() if counties is None else counties)
     county_ids = District.objects.filter(level=DistrictLevel.COUNTY)
     if counties is not None:
         county_ids = county_ids.filter(pk__in={county for county in counties if county})
-        lock_counties(counties)
     county_ids = list(county_ids.order_by("pk").values_list("pk", flat=True))
     if not county_ids:
         return

@@ -23,10 +23,14 @@ def visible_ancestors(user, district) -> list:
     """The districts above one (its parent and grandparent) that the user sees, from the top.
     A user's own district has none but for those who see everything: no query for it."""
     District = apps.get_model("projects", "District")
-    if not user.sees_everything and district.pk == user.district_id:
+    if district.parent_id is None or (not user.sees_everything and district.pk == user.district_id):
         return []
-    ancestors = District.objects.visible_to(user).filter(
-        Q(children=district) | Q(children__children=district)
+    # The parent, and the district with the parent among its children (the join on the
+    # children repeats a row once per child: distinct).
+    ancestors = (
+        District.objects.visible_to(user)
+        .filter(Q(pk=district.parent_id) | Q(children=district.parent_id))
+        .distinct()
     )
     return sorted(ancestors, key=lambda node: node.parent_id is not None)
 

@@ -28,6 +28,7 @@ import zipfile
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from io import BytesIO
+from types import SimpleNamespace
 
 from defusedxml import DefusedXmlException
 from django import forms
@@ -115,7 +116,8 @@ class SheetImport:
     # and on a second sheet of the downloaded template (only the first sheet is read).
     instructions: tuple = ()
     # A callable () -> context manager around the writes of all the rows, inside their
-    # transaction (funding.services.totals_deferred: totals summed once, not after each row).
+    # transaction (funding.services.totals_deferred: totals summed once, not after each row);
+    # what it gives is told `discard = True` when the writes are to be rolled back.
     batch: object = None
 
     def columns(self):
@@ -365,7 +367,7 @@ def run_import(
         if snapshot is not None and result.snapshot != snapshot:
             result.errors.append(RowError(None, "", str(CHANGED_SINCE_PREVIEW)))
             return result
-        with spec.batch() if spec.batch else nullcontext():
+        with spec.batch() if spec.batch else nullcontext(SimpleNamespace()) as batch:
             for number, form in forms_by_row:
                 try:
                     with transaction.atomic():
@@ -376,6 +378,7 @@ def run_import(
                     _add_service_errors(result, number, form, error)
                 except PermissionDenied as error:
                     result.errors.append(RowError(number, "", str(error) or _("Not allowed.")))
+            batch.discard = dry_run or bool(result.errors)  # rolled back below
         if dry_run or result.errors:
             transaction.set_rollback(True)
         else:

@@ -110,9 +110,11 @@ DATABASES = {
 # GAIBO_PG_RANDOM_PAGE_COST="" leaves the server's own setting.
 PG_RANDOM_PAGE_COST = os.environ.get("GAIBO_PG_RANDOM_PAGE_COST", "1.1").strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PG_RANDOM_PAGE_COST:
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c random_page_cost={float(PG_RANDOM_PAGE_COST)}"
-    )
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # Added to any `options` DATABASE_URL carries (?options=...).
+    _options["options"] = (
+        f"{_options.get('options', '')} -c random_page_cost={float(PG_RANDOM_PAGE_COST)}"
+    ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "gaibo.User"

@@ -26,7 +26,12 @@ def refuse_if_changed(instance: models.Model, loaded_version: int) -> int:
     """Lock the record's row; refuse when its version is no longer the one the user loaded.
     Returns the current version."""
     model = type(instance)
-    current = model._default_manager.select_for_update().filter(pk=instance.pk)
+    # Only this row (`of`), and no ordering: a model ordered through its relations (a project
+    # by its county's code) would join them and lock them too, the county before the funding
+    # services could take it first (see funding.services.lock_counties).
+    current = (
+        model._default_manager.select_for_update(of=("self",)).filter(pk=instance.pk).order_by()
+    )
     version = current.values_list("version", flat=True).first()
     if version is None:
         raise ValidationError(

@@ -442,7 +442,10 @@ def _snapshot(plan):
 
     def snapshot() -> str:
         return fingerprint(
-            Plan.objects.select_for_update().filter(pk=plan.pk).values_list("state"),
+            Plan.objects.select_for_update(of=("self",))
+            .filter(pk=plan.pk)
+            .order_by()
+            .values_list("state"),
             PlanItem.objects.filter(plan=plan).order_by("pk").values_list(),
             PlanItemLine.objects.filter(item__plan=plan).order_by("pk").values_list(),
         )

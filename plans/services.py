@@ -251,7 +251,9 @@ def _baseline_project(item: PlanItem, plan: Plan, acting_user) -> Project:
     each refusal below while the county compiles (plans.baseline.problems); they are checked
     again here, under the project's lock, for what changed since (another county approved
     first, a change request was approved meanwhile)."""
-    project = Project.objects.select_for_update().filter(code=item.code).first()
+    project = (
+        Project.objects.select_for_update(of=("self",)).filter(code=item.code).order_by().first()
+    )
     if project is not None:
         if project.school.county_id != plan.county_id:
             raise ValidationError(baseline.code_taken_message(item.code))

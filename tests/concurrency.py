@@ -16,8 +16,8 @@ def at_once(*calls, wait=None) -> list:
     def run(index, call):
         try:
             barrier.wait(timeout=10)
-            if wait is not None and index > 0:
-                wait.wait(timeout=10)
+            if wait is not None and index > 0 and not wait.wait(timeout=10):
+                raise TimeoutError("the first call never said it was under way")
             outcomes[index] = call()
         except Exception as error:  # noqa: BLE001 - handed to the test
             outcomes[index] = error
@@ -29,6 +29,8 @@ def at_once(*calls, wait=None) -> list:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    stuck = [index for index, thread in enumerate(threads) if thread.is_alive()]
+    assert not stuck, f"calls {stuck} still running after 30 s (a lock never released?)"
     return outcomes
 
 

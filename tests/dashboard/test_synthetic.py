@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils.translation import gettext as _
 
@@ -166,12 +167,15 @@ def test_funds_held_unpaid_agree_with_the_records_every_month(province):
     # 滞留 as kept per county and month by the funding services (HeldFunds), against the
     # records counted afresh for each month's end, and the dashboard's alerts against both.
     counties = list(District.objects.filter(parent__parent=province).values_list("pk", flat=True))
+    days = settings.GAIBO_HELD_FUNDS_DAYS
+    kept_rows = HeldFunds.objects.filter(county__in=counties, programme=Programme.CAPACITY)
+    assert set(kept_rows.filter(days=days).values_list("county", flat=True)) == set(counties)
     for month in range(1, 13):
         end = selectors.month_end(2025, month)
         kept = held_projects(counties=counties, programme=Programme.CAPACITY, end=end)
         for county in counties:
-            projects = Project.objects.filter(school__county=county)
-            held = held_funds(projects, arrived_by=end - timedelta(days=90), paid_by=end)
+            projects = Project.objects.filter(school__county=county, programme=Programme.CAPACITY)
+            held = held_funds(projects, arrived_by=end - timedelta(days=days), paid_by=end)
             assert kept[county] == len({project for project, _source in held}), (county, month)
     assert sum(kept.values()) > 0
     user = User.objects.get(username="synth_province")

@@ -2,15 +2,17 @@
 project, its equipment lines or its funding plan, each county's totals equal its projects
 summed afresh; a county never summed is summed when read, with the same figures."""
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from funding import services
 from funding.choices import FundLevel
-from funding.models import Arrival, PlanTotals
+from funding.models import Payment, PlanTotals
 from funding.selectors import kept_plan_sums, plan_sums
 from projects import services as project_services
 from projects.choices import EquipmentCategory, Programme, ProjectCategory, Unit
@@ -198,8 +200,57 @@ def test_a_payment_and_a_funding_plan_of_one_project_at_once_do_not_deadlock(mon
         )
 
     assert failures(at_once(pay, plan)) == []
-    assert Arrival.objects.count() == 1
+    assert Payment.objects.count() == 1
     sources = PlanTotals.objects.get(
         county=money.project.school.county_id, programme=money.project.programme
     ).sources
     assert sources == {FundLevel.PROVINCIAL: "3000000.00"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_projects_dates_and_a_payment_at_once_do_not_deadlock(money, users):
+    # The report's approval writes a project's dates with the project locked first; a payment
+    # takes the county, then the project. Saving the project locks that row only (not its
+    # school's and county's, as its ordering would join them): the payment waits its turn.
+    started = threading.Event()
+
+    def report_dates():
+        with transaction.atomic():
+            project = Project.objects.select_for_update().get(pk=money.project.pk)
+            started.set()
+            time.sleep(1)
+            project.supervisor = "营口监理公司"
+            project_services.project_save(project=project, acting_user=users.gaizhou)
+
+    def pay():
+        services.payment_save(payment=a_payment(money.project), acting_user=users.gaizhou_finance)
+
+    assert failures(at_once(report_dates, pay, wait=started)) == []
+    assert Payment.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_summing_everything_again_while_a_project_is_saved(tree, users):
+    # manage.py refresh_totals on a live site: it takes every county first, so a plan's save
+    # waits for it (or it for the save) instead of colliding on the rows both re-create.
+    started = threading.Event()
+
+    def refresh_everything():
+        with transaction.atomic():
+            services.plan_totals_refresh()
+            started.set()
+            time.sleep(1)
+            services.fund_totals_refresh()
+
+    def save():
+        project = Project.objects.get(pk=tree.projects["210881"].pk)
+        project.planned_amount = Decimal("1000000.00")
+        project_services.project_save(project=project, acting_user=users.gaizhou)
+
+    assert failures(at_once(refresh_everything, save, wait=started)) == []
+    assert kept(tree)[(tree.gaizhou.pk, Programme.CAPACITY)]["planned_amount"] == Decimal(
+        "1000000.00"
+    )
+    assert kept(tree) == summed_afresh(tree)
