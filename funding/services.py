@@ -110,7 +110,7 @@ def arrival_save(*, arrival: Arrival, acting_user, reason: str = "") -> Arrival:
     """Record funds of a tranche arriving for a project, never more than the tranche has left."""
     if not acting_user.can_record_payments:
         raise PermissionDenied(_("Your role cannot record arrivals or payments."))
-    lock_counties(_county_of_project(arrival.project_id))
+    lock_county_of_project(arrival.project_id)
     project = _visible_project(arrival.project_id, acting_user, lock=True)
     _not_in_future(arrival.arrived_on, "arrived_on")
     allocation = Allocation.objects.select_for_update().get(pk=arrival.allocation_id)
@@ -145,7 +145,7 @@ def payment_save(*, payment: Payment, acting_user, reason: str = "") -> Payment:
     """
     if not acting_user.can_record_payments:
         raise PermissionDenied(_("Your role cannot record arrivals or payments."))
-    lock_counties(_county_of_project(payment.project_id))
+    lock_county_of_project(payment.project_id)
     project = _visible_project(payment.project_id, acting_user, lock=True)
     _not_in_future(payment.paid_on, "paid_on")
     _not_in_future(payment.approved_on, "approved_on")
@@ -205,7 +205,7 @@ def funding_plan_save(
         raise PermissionDenied(_("Your role cannot edit schools or projects."))
     # Its county first (see lock_counties), then the project: the province's approval making
     # this project's baseline waits, or is waited for.
-    lock_counties(_county_of_project(project.pk))
+    lock_county_of_project(project.pk)
     project = _visible_project(project.pk, acting_user, lock=True)
     if not baseline_change and is_baselined(project.pk):
         raise ValidationError(BASELINE_FUNDING_LOCKED)
@@ -255,7 +255,7 @@ def _check_paid_within_arrived(project, source, *, exclude_arrival) -> None:
 @transaction.atomic
 def fund_record_delete(*, record: Arrival | Payment, acting_user) -> None:
     """Delete an arrival or a payment (the admin's delete), its fund totals following."""
-    lock_counties(_county_of_project(record.project_id))
+    lock_county_of_project(record.project_id)
     date_field = "arrived_on" if isinstance(record, Arrival) else "paid_on"
     cells = _fund_cells(type(record).objects.filter(pk=record.pk), date_field)
     recorded_delete(record, acting_user=acting_user)
@@ -281,6 +281,18 @@ def _all_counties() -> list:
 
 def _county_of_project(project_id) -> list:
     return list(Project.objects.filter(pk=project_id).values_list("school__county", flat=True))
+
+
+def lock_county_of_project(project_id) -> None:
+    """Lock the county of a project before the project (see lock_counties). Its county is read
+    before the lock: a project moved in that moment is refused, to be tried again (once the
+    county is held, nothing moves out of it: a move locks both counties first)."""
+    county = _county_of_project(project_id)
+    lock_counties(county)
+    if _county_of_project(project_id) != county:
+        raise ValidationError(
+            _("This project moved to another county just now; nothing was saved. Try again.")
+        )
 
 
 def fund_cells(projects) -> set[tuple]:

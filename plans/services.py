@@ -8,7 +8,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from funding.services import funding_plan_save, lock_counties, totals_deferred
+from funding.services import (
+    funding_plan_save,
+    lock_counties,
+    lock_county_of_project,
+    totals_deferred,
+)
 from gaibo.money import wan_text
 from gaibo.services import recorded_delete, validated_save
 from plans import baseline, selectors
@@ -563,9 +568,7 @@ def _apply(change: ChangeRequest, acting_user) -> None:
     """
     # The county before the project (see funding.services.lock_counties): its plan totals are
     # summed again as the project is saved.
-    lock_counties(
-        Project.objects.filter(pk=change.project_id).values_list("school__county", flat=True)
-    )
+    lock_county_of_project(change.project_id)
     project = Project.objects.select_for_update(of=("self",)).get(pk=change.project_id)
     current = current_values(project, change.item, change.kind)
     # A request made before a value joined its kind (the name joined the scope) lacks it.

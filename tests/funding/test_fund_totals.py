@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
 
@@ -214,3 +215,15 @@ def test_two_payments_in_one_county_and_month_at_once_are_both_counted(money, us
     may = kept()[(tree.gaizhou.pk, other.programme, FundLevel.PROVINCIAL, date(2022, 5, 1))]
     assert may == (ZERO, Decimal("1000000.00"))
     assert kept() == summed_afresh()
+
+
+def test_a_payment_for_a_project_moved_in_that_very_moment_is_refused(
+    money, users, tree, monkeypatch
+):
+    # The county is read, then locked; a project that moved in between is refused (to be
+    # tried again) rather than written with the counties locked in the wrong order.
+    counties = iter([[tree.gaizhou.pk], [tree.dashiqiao.pk]])
+    monkeypatch.setattr(services, "_county_of_project", lambda project_id: next(counties))
+    with pytest.raises(ValidationError, match="此项目刚刚移到了另一县区"):
+        services.payment_save(payment=a_payment(money.project), acting_user=users.gaizhou_finance)
+    assert not Payment.objects.exists()
