@@ -358,6 +358,15 @@ def district_dashboard(
         totals_rows(counties=counties.keys(), ends_on=end, pending=pending, details=False)
     )
     trend, latest, position = [], {}, 0
+
+    def counted_up_to(cutoff):
+        """Move `latest` (each county's latest counted report) on to a day; rows come oldest
+        first, so the days must come in order."""
+        nonlocal position
+        while position < len(totals) and totals[position]["report__ends_on"] <= cutoff:
+            latest[totals[position]["report__county_id"]] = totals[position]
+            position += 1
+
     for trend_year, trend_month in months:
         point = Figures(label=f"{trend_year}-{trend_month:02d}")
         for figures in children.values():
@@ -367,20 +376,13 @@ def district_dashboard(
         cutoff = month_end(trend_year, trend_month)
         for source, (arrived, paid) in funds_up_to[cutoff].items():
             _add_fund_row(point, source, arrived, paid)
-        # Each county's latest counted report up to the month (rows come oldest first); a
-        # point carries only what its rates need.
-        while position < len(totals) and totals[position]["report__ends_on"] <= cutoff:
-            latest[totals[position]["report__county_id"]] = totals[position]
-            position += 1
+        counted_up_to(cutoff)  # a point carries only what its rates need
         for row in latest.values():
             for name in TREND_PROGRESS:
                 setattr(point.progress, name, getattr(point.progress, name) + row[name])
             point.reported_on = min(filter(None, (point.reported_on, row["report__ends_on"])))
         trend.append(TrendPoint(trend_year, trend_month, point))
-    # The month's own latest reports (the trend may be empty: a month before the programme).
-    while position < len(totals) and totals[position]["report__ends_on"] <= end:
-        latest[totals[position]["report__county_id"]] = totals[position]
-        position += 1
+    counted_up_to(end)  # the month's own (the trend is empty for a month before the programme)
 
     for child, source, arrived, paid in child_funds:
         if child in children:
