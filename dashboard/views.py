@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from dashboard import api, charts, selectors
@@ -14,6 +15,7 @@ from dashboard.columns import QUANTITY_CATEGORIES, RANKING_COLUMNS
 from dashboard.documents import bulletin as bulletin_document
 from dashboard.exports import dashboard_sheets, school_sheets, summary_sheets
 from dashboard.forms import DashboardQueryForm, SummaryQueryForm
+from gaibo import page_cache
 from gaibo.access import visible_ancestors
 from gaibo.api_tokens import key_or_login_required
 from gaibo.exports import xlsx_workbook_response
@@ -51,10 +53,6 @@ class Query:
         )
         self.pending = bool(data.get("pending"))
         self.rank = data.get("rank") or selectors.DEFAULT_RANK
-
-
-def _bad_request(query):
-    return JsonResponse({"errors": query.errors.get_json_data()}, status=400)
 
 
 def _district_dashboard(request, query):
@@ -95,15 +93,31 @@ def _trend_chart(dashboard):
     )
 
 
-@login_required
-def district(request):
+def _kept_page(request, name: str, draw):
+    """base.html around the page draw() returns (title, content, status), kept while the data
+    stays the same (gaibo.page_cache)."""
+    page = page_cache.kept(request, name, draw)
+    return render(request, "kept_page.html", {"page": page}, status=page["status"])
+
+
+def _page(request, template: str, title: str, context: dict, status: int = 200) -> dict:
+    return {
+        "title": title,
+        "content": render_to_string(template, context, request),
+        "status": status,
+    }
+
+
+def _district_page(request) -> dict:
     query = Query(request)
     dashboard = _district_dashboard(request, query)
     # The breadcrumb: the districts above that the user sees, then this one.
     path = [*visible_ancestors(request.user, query.district), query.district]
-    return render(
+    month_param = f"{query.year}-{query.month:02d}"
+    return _page(
         request,
         "dashboard/district.html",
+        f"{_('Dashboard')} · {dashboard.node.name} · {month_param}",
         {
             "dashboard": dashboard,
             "query": query,
@@ -124,10 +138,15 @@ def district(request):
             "bar_chart": charts.bar_chart(dashboard.children, dashboard.rank_by, _("Ranking")),
             "rates": selectors.RATES,
             "rank_label": selectors.RATES[dashboard.rank_by],
-            "month_param": f"{query.year}-{query.month:02d}",
+            "month_param": month_param,
         },
         status=400 if query.errors else 200,
     )
+
+
+@login_required
+def district(request):
+    return _kept_page(request, "dashboard:district", lambda: _district_page(request))
 
 
 @login_required
@@ -150,22 +169,28 @@ def bulletin(request):
     return response
 
 
-@login_required
-def school(request, code):
+def _school_page(request, code) -> dict:
     query, dashboard = _school_dashboard(request, code)
-    return render(
+    month_param = f"{query.year}-{query.month:02d}"
+    return _page(
         request,
         "dashboard/school.html",
+        f"{_('Dashboard')} · {dashboard.school.name} · {month_param}",
         {
             "dashboard": dashboard,
             "query": query,
             "columns": RANKING_COLUMNS,
-            "month_param": f"{query.year}-{query.month:02d}",
+            "month_param": month_param,
             "county_url": selectors.district_url(
                 dashboard.school.county, query.year, query.month, query.pending
             ),
         },
     )
+
+
+@login_required
+def school(request, code):
+    return _kept_page(request, "dashboard:school", lambda: _school_page(request, code))
 
 
 @login_required
@@ -177,21 +202,26 @@ def school_export(request, code):
     )
 
 
-@key_or_login_required
-def data(request):
-    """GET /dashboard/api/?district=210800&month=2017-11[&pending=1][&rank=…], or
-    ?school=<10-digit code>&month=…: the dashboard's figures as JSON."""
+def _data(request) -> tuple[dict, int]:
     school_code = request.GET.get("school")
     if school_code:
         query, dashboard = _school_dashboard(request, school_code)
         if query.errors:
-            return _bad_request(query)
-        return JsonResponse(api.school_data(dashboard), json_dumps_params={"ensure_ascii": False})
+            return {"errors": query.errors.get_json_data()}, 400
+        return api.school_data(dashboard), 200
     query = Query(request)
     if query.errors:
-        return _bad_request(query)
-    dashboard = _district_dashboard(request, query)
-    return JsonResponse(api.dashboard_data(dashboard), json_dumps_params={"ensure_ascii": False})
+        return {"errors": query.errors.get_json_data()}, 400
+    return api.dashboard_data(_district_dashboard(request, query)), 200
+
+
+@key_or_login_required
+def data(request):
+    """GET /dashboard/api/?district=210800&month=2017-11[&pending=1][&rank=…], or
+    ?school=<10-digit code>&month=…: the dashboard's figures as JSON, kept while the data stays
+    the same (gaibo.page_cache)."""
+    figures, status = page_cache.kept(request, "dashboard:data", lambda: _data(request))
+    return JsonResponse(figures, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def _summary(request):

@@ -182,3 +182,20 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… {self.name} ({self.user})"
+
+
+class DataVersion(models.Model):
+    """One row counting the commits that changed the data (gaibo/data_version.py): a page kept
+    in the cache is used only while this number is the one it was drawn at."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="%(app_label)s_%(class)s_one_row"),
+        ]
+
+    def __str__(self):
+        return str(self.value)

@@ -150,6 +150,17 @@ GAIBO_SESSION_IDLE_MINUTES = int(os.environ.get("GAIBO_SESSION_IDLE_MINUTES", "6
 SESSION_COOKIE_AGE = GAIBO_SESSION_IDLE_MINUTES * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Dashboard pages and their JSON are kept for GAIBO_PAGE_CACHE_SECONDS (0: never kept) and shown
+# again while the data has not changed since (gaibo/page_cache.py). Each process keeps its own
+# (local memory); the data version they are checked against is in the database, shared.
+GAIBO_PAGE_CACHE_SECONDS = int(os.environ.get("GAIBO_PAGE_CACHE_SECONDS", "600"))
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -4,6 +4,7 @@ from io import StringIO
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, RequestFactory, override_settings
@@ -75,6 +76,13 @@ def login_through_axes(monkeypatch):
         return original(self, **credentials)
 
     monkeypatch.setattr(Client, "login", login)
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """No test sees pages another kept (gaibo/page_cache.py): after a test's database is
+    emptied, the data version and the ids start again and could name another test's pages."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

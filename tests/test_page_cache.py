@@ -1,0 +1,213 @@
+"""Dashboard pages kept between requests (gaibo/page_cache.py): shown again while nothing was
+written, drawn again after any committed write, whichever way it was written; never shared
+between users, languages or days; never kept from inside a transaction that wrote.
+
+The tests with a database commit (transaction=True): the data version rises only when a
+write commits."""
+
+import datetime
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from gaibo import data_version, page_cache
+from gaibo.api_tokens import api_token_issue
+from projects.models import School
+from tests.factories import PASSWORD
+
+committing = pytest.mark.django_db(transaction=True)
+
+CITY_PAGE = "/dashboard/?district=210800&month=2024-05"
+COUNTY_PAGE = "/dashboard/?district=210881&month=2024-05"
+
+
+def signed_in(client, user):
+    client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def main(response) -> str:
+    """The page inside <main>: what is kept (the header around it carries the session's CSRF
+    token and messages, drawn for each request)."""
+    page = response.content.decode()
+    return page[page.index("<main>") : page.index("</main>")]
+
+
+def get(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, len(queries)
+
+
+@committing
+def test_a_page_asked_again_is_shown_again_without_drawing_it(client, tree, users):
+    signed_in(client, users.city)
+    first, drawn = get(client, CITY_PAGE)
+    again, shown = get(client, CITY_PAGE)
+    assert main(again) == main(first)
+    assert shown <= 5 < drawn  # session, user, the user's district, the data version
+    assert "盖州市" in main(again)
+
+
+@committing
+def test_a_write_by_a_service_shows_at_once(client, tree, users):
+    from projects import services
+
+    signed_in(client, users.gaizhou)
+    get(client, COUNTY_PAGE)
+    school = tree.schools["210881"]
+    school.name = "盖州市新建九年一贯制学校"
+    services.school_save(school=school, acting_user=users.gaizhou)
+    page, _queries = get(client, COUNTY_PAGE)
+    assert "盖州市新建九年一贯制学校" in main(page)
+
+
+@committing
+def test_a_raw_sql_write_shows_at_once(client, tree, users):
+    signed_in(client, users.gaizhou)
+    get(client, COUNTY_PAGE)
+    school = tree.schools["210881"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {School._meta.db_table} SET name = %s WHERE id = %s",
+            ["盖州市改名小学", school.pk],
+        )
+    page, _queries = get(client, COUNTY_PAGE)
+    assert "盖州市改名小学" in main(page)
+
+
+@committing
+def test_a_write_rolled_back_keeps_the_version_and_one_committed_raises_it_once(tree):
+    before = data_version.current()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        School.objects.filter(pk=tree.schools["210881"].pk).update(name="不会留下")
+        raise RuntimeError
+    assert data_version.current() == before
+    with transaction.atomic():
+        for name in ("甲", "乙", "丙"):
+            School.objects.filter(pk=tree.schools["210881"].pk).update(name=name)
+        assert data_version.current() == before  # not before the commit
+    assert data_version.current() == before + 1
+
+
+@committing
+def test_a_write_in_a_savepoint_rolled_back_does_not_hide_a_later_one(tree):
+    before = data_version.current()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                School.objects.filter(pk=tree.schools["210881"].pk).update(name="甲")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        School.objects.filter(pk=tree.schools["210882"].pk).update(name="乙")
+    assert data_version.current() == before + 1
+
+
+@committing
+def test_sessions_failed_sign_ins_and_api_key_use_change_no_page(client, tree, users):
+    _token, key = api_token_issue(user=users.city, name="省级平台")
+    signed_in(client, users.city)  # a sign-in writes the user's last_login: a change
+    before = data_version.current()
+    client.get(CITY_PAGE)
+    client.get(
+        "/dashboard/api/?district=210800&month=2024-05", headers={"Authorization": f"Bearer {key}"}
+    )
+    client.logout()
+    client.login(username=users.city.username, password="wrong password")
+    assert data_version.current() == before
+
+
+@committing
+def test_each_user_has_their_own_pages(client, tree, users):
+    county_client = signed_in(Client(), users.gaizhou)
+    signed_in(client, users.city)  # both signed in first: a sign-in is a write
+    get(client, CITY_PAGE)
+    assert county_client.get(CITY_PAGE).status_code == 404  # the city's page is not theirs
+    mine, _queries = get(county_client, COUNTY_PAGE)
+    theirs, _queries = get(client, COUNTY_PAGE)
+    assert "营口市" not in main(mine) and "营口市" in main(theirs)  # the breadcrumb
+
+
+@committing
+def test_a_user_moved_to_another_county_sees_it_at_once(client, tree, users):
+    signed_in(client, users.gaizhou)
+    get(client, COUNTY_PAGE)
+    users.gaizhou.district = tree.dashiqiao
+    users.gaizhou.save()
+    assert client.get(COUNTY_PAGE).status_code == 404
+
+
+@committing
+def test_english_and_chinese_are_kept_apart(client, tree, users):
+    signed_in(client, users.city)
+    chinese, _queries = get(client, CITY_PAGE)
+    client.cookies["django_language"] = "en"
+    english, _queries = get(client, CITY_PAGE)
+    assert "Districts below" in main(english) and "Districts below" not in main(chinese)
+
+
+def draws(request, name="test"):
+    count = []
+    page_cache.kept(request, name, lambda: count.append(1) or "page")
+    return len(count)
+
+
+def a_request(user):
+    request = RequestFactory().get(CITY_PAGE)
+    request.user = user
+    return request
+
+
+@committing
+def test_a_page_is_drawn_again_the_next_day(tree, users, monkeypatch):
+    request = a_request(users.city)
+    assert draws(request) == 1
+    assert draws(request) == 0
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    monkeypatch.setattr(page_cache.timezone, "localdate", lambda: tomorrow)
+    assert draws(request) == 1  # alerts count days from today
+
+
+@committing
+def test_inside_a_transaction_that_wrote_nothing_is_kept_or_taken(tree, users):
+    request = a_request(users.city)
+    assert draws(request) == 1
+    with transaction.atomic():
+        School.objects.filter(pk=tree.schools["210881"].pk).update(name="未提交")
+        assert draws(request) == 1  # not the page kept before: this transaction changed data
+        assert draws(request) == 1  # and what it drew was not kept
+    assert draws(request) == 1  # committed: drawn again
+    assert draws(request) == 0
+
+
+@committing
+def test_no_keeping_when_turned_off(tree, users, settings):
+    settings.GAIBO_PAGE_CACHE_SECONDS = 0
+    request = a_request(users.city)
+    assert draws(request) == 1
+    assert draws(request) == 1
+
+
+@pytest.mark.parametrize(
+    ("sql", "writes"),
+    [
+        ('INSERT INTO "projects_school" ("name") VALUES (%s)', True),
+        ('INSERT OR IGNORE INTO "projects_school" ("name") VALUES (%s)', True),
+        ('UPDATE "funding_payment" SET "amount" = %s', True),
+        ('DELETE FROM "reports_report" WHERE "id" = %s', True),
+        ('TRUNCATE "axes_accessattempt", "projects_school"', True),
+        ('SELECT * FROM "projects_school"', False),
+        ("WITH ids (id) AS (SELECT 1) SELECT id FROM ids", False),
+        ('UPDATE "django_session" SET "session_data" = %s', False),
+        ('INSERT INTO "axes_accesslog" ("username") VALUES (%s)', False),
+        ('UPDATE "gaibo_apitoken" SET "last_used_at" = %s', False),
+        ('UPDATE "gaibo_dataversion" SET "value" = ("value" + 1)', False),
+    ],
+)
+def test_which_statements_change_data(sql, writes):
+    assert data_version.is_data_write(sql) is writes
