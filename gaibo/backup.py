@@ -9,7 +9,8 @@ refers to (supervision photos and their thumbnails; uploaded spreadsheets are ro
 format is the database's own: a SQLite backup restores into PostgreSQL and back.
 
 Restoring empties the database (flush) and loads the archive in one transaction: it either
-all comes back or nothing changes. The database must have the migrations the backup was taken
+all comes back or nothing changes. Only the data version comes back new (a new token: no page
+kept since the backup is shown again, gaibo/data_version.py). The database must have the migrations the backup was taken
 with (`manage.py migrate` first; the manifest lists them and `restore` refuses a mismatch).
 """
 
@@ -25,6 +26,8 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+
+from gaibo import data_version
 
 DATABASE = "database.xml"
 MANIFEST = "manifest.json"
@@ -121,6 +124,7 @@ def restore(path: Path) -> dict:
             counts = table_counts()
             if counts != manifest["tables"]:
                 raise BackupError("The restored tables do not have the backup's rows.")
+            data_version.bump()  # not the backup's token: no page kept since comes back
         for name in manifest["media"]:
             if default_storage.exists(name):
                 default_storage.delete(name)

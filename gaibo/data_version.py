@@ -1,70 +1,119 @@
-"""The data version: a number that changes after every commit that changed the data, so that a
+"""The data version: a token that changes with every commit that changed the data, so that a
 page drawn from the data can be kept and shown again until the data changes (gaibo/page_cache.py).
 
 Every statement the application sends goes through `watch_writes`, a database execute wrapper
-installed on each connection (gaibo.apps). An INSERT, UPDATE, DELETE or TRUNCATE of a table
-holding data (not sessions, sign-in attempts, API key use or this counter) arranges for
-`bump` to run once the transaction commits; a transaction rolled back bumps nothing. Catching
-the statements, rather than calling `bump` from each service, keeps every write path covered:
-services, imports, the admin, management commands and raw SQL alike.
+installed on each connection (gaibo.apps). Any statement but a read (SELECT, a read-only WITH,
+transaction control, SET, SHOW, EXPLAIN, PRAGMA) counts as a write of data, unless it only
+writes bookkeeping: sessions, sign-in attempts and times, API-key use, the token itself. A
+write raises the version once per transaction:
+- on PostgreSQL, after the commit, in its own statement (raising it inside the transaction
+  would make every writer wait on the token's row). A page drawn between the commit and the
+  raise is drawn from the new data under the old token, which is harmless; a page drawn before
+  the commit is kept under a token the raise makes stale;
+- on SQLite, inside the transaction, so that it commits with the data (SQLite has one writer
+  at a time anyway, and the raise cannot then fail for a lock after the data has committed);
+- outside a transaction (autocommit), right after the statement.
+A transaction rolled back raises nothing; a savepoint rolled back forgets its writes.
 
-The number is kept in the database (one row of gaibo.DataVersion), so that every process and
-server sees the same one. It is raised after the commit, in its own statement: a page drawn
-between the commit and the raise is drawn from the new data under the old number, which is
-harmless, and a page drawn before the commit is kept under a number the raise makes stale.
+The token is a random one, kept in the database (one row of gaibo.DataVersion) so that every
+process and server sees the same one, and never comes back: a database restored or emptied
+cannot show pages kept before. A database without the row (just emptied) keeps no pages until
+the next write creates it.
 """
 
 import contextlib
+import logging
 import re
+import uuid
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
 
 from gaibo.models import DataVersion
 
-WRITE = re.compile(
-    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE
+logger = logging.getLogger(__name__)
+
+# Leading comments and whitespace, then the statement's first word.
+FIRST_WORD = re.compile(r"^(?:\s+|/\*.*?\*/|--[^\n]*\n?)*(\w+)", re.DOTALL)
+READS = {
+    "SELECT", "VALUES", "SHOW", "EXPLAIN", "SET", "PRAGMA", "BEGIN", "START", "COMMIT", "END",
+    "ROLLBACK", "SAVEPOINT", "RELEASE",
+}  # fmt: skip
+# The table an INSERT, UPDATE, DELETE or REPLACE writes.
+TARGET = re.compile(
+    r'^(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)',
+    re.IGNORECASE,
 )
-TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.IGNORECASE)
-# Writes that change no figure of any page: bookkeeping of sign-ins, sessions and API keys,
-# and the counter itself.
+WITH_WRITES = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+# Writes that change no figure of any page: sessions, sign-in attempts, API-key use, the token.
 NOT_DATA = ("django_session", "axes_", "gaibo_apitoken", DataVersion._meta.db_table)
+# Django's sign-in stamp (django.contrib.auth.models.update_last_login).
+LAST_LOGIN = re.compile(r'^UPDATE\s+"gaibo_user"\s+SET\s+"last_login"\s*=\s*%s\s+WHERE\b')
 
 
-def current() -> int:
-    """The data version now (0 before the first bump of a new database)."""
-    value = DataVersion.objects.filter(pk=1).values_list("value", flat=True).first()
-    return value or 0
+def current() -> str | None:
+    """The data version now; None while the database has none (just emptied)."""
+    return DataVersion.objects.filter(pk=1).values_list("token", flat=True).first()
 
 
 def bump() -> None:
-    """Raises the data version by one (creating its row in a database that lost it)."""
-    if not DataVersion.objects.filter(pk=1).update(value=F("value") + 1):
-        DataVersion.objects.bulk_create([DataVersion(pk=1, value=1)], ignore_conflicts=True)
+    """A new data version (creating its row if the database lost it): one statement, so it can
+    run while another statement of the connection is still open."""
+    table = connection.ops.quote_name(DataVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {table} ("id", "token") VALUES (1, %s) '
+            'ON CONFLICT ("id") DO UPDATE SET "token" = EXCLUDED."token"',
+            [uuid.uuid4().hex],
+        )
 
 
-def pending(using=None) -> bool:
+def _committed() -> None:
+    """on_commit callback of a transaction that wrote data."""
+    if connection.vendor != "sqlite":  # SQLite raised it inside the transaction
+        _bump_logged()
+
+
+def _bump_logged() -> None:
+    """bump() where the data has already committed: a failure cannot undo the write, and is
+    logged (pages then stay until GAIBO_PAGE_CACHE_SECONDS ends them)."""
+    try:
+        bump()
+    except DatabaseError:
+        logger.exception("The data version could not be raised after a commit.")
+
+
+def pending() -> bool:
     """True while the connection's transaction has written data not yet committed: a page drawn
     now shows figures no one else sees yet, and must be neither kept nor taken from the cache."""
-    conn = transaction.get_connection(using) if using else connection
-    return any(func is bump for _sids, func, _robust in conn.run_on_commit)
+    return any(func is _committed for _sids, func, _robust in connection.run_on_commit)
 
 
 def is_data_write(sql: str) -> bool:
-    match = WRITE.match(sql)
-    if match:
-        return not match.group(1).lower().startswith(NOT_DATA)
-    return bool(TRUNCATE.match(sql))
+    first = FIRST_WORD.match(sql)
+    word = first.group(1).upper() if first else ""
+    if word in READS:
+        return False
+    if word == "WITH":
+        return bool(WITH_WRITES.search(sql))
+    statement = sql[first.start(1) :] if first else sql
+    target = TARGET.match(statement)
+    if target and target.group(1).lower().startswith(NOT_DATA):
+        return False
+    return not LAST_LOGIN.match(statement)
 
 
 def watch_writes(execute, sql, params, many, context):
-    """The execute wrapper: runs the statement, then, if it wrote data, arranges the bump."""
+    """The execute wrapper: runs the statement, then, if it wrote data, raises the version (see
+    the module's docstring for when)."""
     result = execute(sql, params, many, context)
     if not _migrating and is_data_write(sql):
         conn = context["connection"]
-        if not any(func is bump for _sids, func, _robust in conn.run_on_commit):
-            # Outside a transaction on_commit runs at once, after the statement committed.
-            transaction.on_commit(bump, using=conn.alias, robust=True)
+        if not conn.in_atomic_block:
+            _bump_logged()
+        elif not any(func is _committed for _sids, func, _robust in conn.run_on_commit):
+            if conn.vendor == "sqlite":
+                bump()
+            transaction.on_commit(_committed, using=conn.alias)
     return result
 
 
@@ -72,14 +121,14 @@ _migrating = False
 
 
 def migrating(sender=None, **kwargs) -> None:
-    """pre_migrate receiver: no bumps while migrations run (the counter's table may not exist)."""
+    """pre_migrate receiver: no version while migrations run (its table may not exist yet)."""
     global _migrating
     _migrating = True
 
 
 def migrated(sender=None, **kwargs) -> None:
-    """post_migrate receiver: bumps once, for whatever the migrations changed (unless they were
-    undone to before the counter's table)."""
+    """post_migrate receiver (also sent by flush): a new version, for whatever changed (unless
+    the migrations were undone to before the token's table)."""
     global _migrating
     _migrating = False
     with contextlib.suppress(DatabaseError):
@@ -87,6 +136,8 @@ def migrated(sender=None, **kwargs) -> None:
 
 
 def install(sender=None, connection=None, **kwargs) -> None:
-    """connection_created receiver: wraps the new connection's statements (once)."""
+    """connection_created receiver: wraps the new connection's statements (once). First in the
+    list: connection.execute_wrapper() removes the last one when its block ends, and this one
+    may have been added inside such a block."""
     if watch_writes not in connection.execute_wrappers:
-        connection.execute_wrappers.append(watch_writes)
+        connection.execute_wrappers.insert(0, watch_writes)

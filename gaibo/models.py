@@ -185,10 +185,10 @@ class ApiToken(models.Model):
 
 
 class DataVersion(models.Model):
-    """One row counting the commits that changed the data (gaibo/data_version.py): a page kept
-    in the cache is used only while this number is the one it was drawn at."""
+    """One row holding the data version (gaibo/data_version.py), a random token every commit
+    that changes data replaces: a page kept in the cache is used only under its token."""
 
-    value = models.BigIntegerField(default=0)
+    token = models.CharField(max_length=32)
 
     class Meta:
         verbose_name = _("data version")
@@ -198,4 +198,4 @@ class DataVersion(models.Model):
         ]
 
     def __str__(self):
-        return str(self.value)
+        return self.token

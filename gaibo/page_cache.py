@@ -6,7 +6,7 @@ made of:
 - the user (what a page shows depends on who asks: the access rules, the role);
 - what the view names (its name and the full path with the query string);
 - the language and today's date (alerts count days from today);
-- the data version (gaibo/data_version.py), which every commit that changed data raises.
+- the data version (gaibo/data_version.py), a token every commit that changed data replaces.
 
 A change of data, of a user's district, role or rights, is a commit, so it shows at once. A
 request whose own transaction has written (uncommitted) neither reads nor keeps a page.
@@ -23,14 +23,14 @@ from django.utils.translation import get_language
 from gaibo import data_version
 
 
-def key(request, name: str) -> str:
+def key(request, name: str, version: str) -> str:
     parts = (
         name,
         request.get_full_path(),
         request.user.pk,
         get_language(),
         timezone.localdate().isoformat(),
-        data_version.current(),
+        version,
     )
     return "gaibo.page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -41,7 +41,10 @@ def kept(request, name: str, draw):
     seconds = settings.GAIBO_PAGE_CACHE_SECONDS
     if seconds <= 0 or data_version.pending():
         return draw()
-    page_key = key(request, name)
+    version = data_version.current()  # before the data is read (see data_version)
+    if version is None:
+        return draw()
+    page_key = key(request, name, version)
     value = cache.get(page_key)
     if value is None:
         value = draw()

@@ -152,12 +152,13 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Dashboard pages and their JSON are kept for GAIBO_PAGE_CACHE_SECONDS (0: never kept) and shown
 # again while the data has not changed since (gaibo/page_cache.py). Each process keeps its own
-# (local memory); the data version they are checked against is in the database, shared.
+# (local memory, up to 300 pages of at most ~100 KiB); the data version they are checked
+# against is in the database, shared.
 GAIBO_PAGE_CACHE_SECONDS = int(os.environ.get("GAIBO_PAGE_CACHE_SECONDS", "600"))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 500},
+        "OPTIONS": {"MAX_ENTRIES": 300},
     }
 }
 

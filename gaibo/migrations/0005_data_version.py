@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
             name='DataVersion',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.BigIntegerField(default=0)),
+                ('token', models.CharField(max_length=32)),
             ],
             options={
                 'verbose_name': 'data version',
