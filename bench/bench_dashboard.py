@@ -16,12 +16,14 @@ generation when trying changes.
 Each page is requested once to warm up, then --repeat times: the median and min wall time of
 the request (the server's whole work: middleware, view, queries, template; not the connection
 to the database, which the test client keeps open), the statements sent and the time inside
-the database driver. The reference is ONE raw SQL statement (one
-cursor.execute) returning the headline figures of the same district and month: planned area,
-started and completed area of each county's latest approved report up to the month end (its
-kept totals), planned amount, funds arrived and paid up to the month end; it is checked equal
-to the dashboard's own headline, and timed the same way (median of --repeat). The targets of
-the issue: a page under 300 ms, and within 1.5× of that SQL.
+the database driver. Each page is measured twice: drawn from the data, as the first request
+after any write (the data version is raised, untimed, before each request), and shown again
+with nothing written since, from the page cache (gaibo/page_cache.py). The reference is ONE
+raw SQL statement (one cursor.execute) returning the headline figures of the same district and
+month: planned area, started and completed area of each county's latest approved report up to
+the month end (its kept totals), planned amount, funds arrived and paid up to the month end; it
+is checked equal to the dashboard's own headline, and timed the same way (median of --repeat).
+The targets of the issue: a page under 300 ms, and within 1.5× of that SQL.
 
 A second, tiny province is generated too and the same three requests counted there: a
 dashboard's statement count should not grow with the counties, schools or projects.
@@ -98,6 +100,7 @@ class Page:
     client: object
     district: object
     figures: Figures | None = None
+    kept: Figures | None = None
     sql_seconds: list = field(default_factory=list)
     after: Figures | None = None
     sql_after: list = field(default_factory=list)
@@ -212,7 +215,17 @@ def time_reference(page: Page, year: int, month: int, repeat: int) -> list:
 # --- the pages ----------------------------------------------------------------------------------
 
 
-def measure_page(page: Page, repeat: int, profiles=None) -> Figures:
+def changed(*_args):
+    """Something was written: the next request draws its page from the data again."""
+    from gaibo import data_version
+
+    data_version.bump()
+
+
+def measure_page(page: Page, repeat: int, profiles=None, *, kept: bool = False) -> Figures:
+    """The page drawn from the data (as after any write), or, with kept, shown again from the
+    page cache (gaibo/page_cache.py) with nothing written since."""
+
     def get(_prepared):
         return page.client.get(page.url)
 
@@ -223,13 +236,23 @@ def measure_page(page: Page, repeat: int, profiles=None) -> Figures:
         page.bytes = len(response.content)
 
     verify(None, get(None))  # warm up: templates, URLconf, translations, connection
-    return measure(page.label, 0, get, verify=verify, repeat=repeat, profile=profiles)
+    return measure(
+        page.label,
+        0,
+        get,
+        prepare=None if kept else changed,
+        verify=verify,
+        repeat=repeat,
+        profile=profiles,
+        rss=False,  # not reported here; sampling it would slow the shortest pages
+    )
 
 
 def count_queries(client, url: str) -> int:
     from django.db import connection
 
     client.get(url)
+    changed()
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         response = client.get(url)
@@ -242,6 +265,7 @@ def explain(page: Page, count: int) -> None:
     from django.db import connection
 
     statements = SlowStatements()
+    changed()
     with connection.execute_wrapper(statements):
         page.client.get(page.url)
     total = sum(item[0] for item in statements.statements)
@@ -268,7 +292,7 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def print_results(pages: list[Page], *, after: bool = False) -> None:
+def print_results(pages: list[Page], *, after: bool = False, kept: bool = False) -> None:
     headers = [
         "page",
         "median ms",
@@ -283,7 +307,7 @@ def print_results(pages: list[Page], *, after: bool = False) -> None:
     ]
     rows = []
     for page in pages:
-        figures = page.after if after else page.figures
+        figures = page.after if after else page.kept if kept else page.figures
         sql = statistics.median(page.sql_after if after else page.sql_seconds)
         ratio = figures.median / sql
         rows.append(
@@ -301,6 +325,8 @@ def print_results(pages: list[Page], *, after: bool = False) -> None:
             ]
         )
     print_grid(headers, rows)
+    if kept:
+        return
     print(
         "\nmedian/min: wall time of the request through django.test.Client (the server's whole "
         "work); queries: statements sent\nin the last run; DB ms: time inside the database "
@@ -462,6 +488,7 @@ def run(args, described: str, setup: list) -> int:
     profiles = [] if args.profile else None
     for page in pages:
         page.figures = measure_page(page, args.repeat, profiles)
+        page.kept = measure_page(page, args.repeat, kept=True)
         page.sql_seconds = time_reference(page, year, month, args.repeat)
 
     tiny_users = {u.username: u for u in User.objects.filter(username__startswith="synth_tiny")}
@@ -480,8 +507,13 @@ def run(args, described: str, setup: list) -> int:
         page.tiny_queries = count_queries(client, url)
 
     print("setup (not in the figures): " + ", ".join(f"{k} {v:.1f} s" for k, v in setup))
-    print()
+    print("\nDrawn from the data (each request after a write: the data version raised before it):")
     print_results(pages)
+    print(
+        "\nShown again, nothing written since (the page kept by gaibo/page_cache.py; the same "
+        "SQL reference):"
+    )
+    print_results(pages, kept=True)
     tiny_projects = Project.objects.filter(school__county__parent=tiny_city).count()
     print(
         f"\nStatements at two scales (the tiny province: {tiny.counties} counties, "
@@ -547,6 +579,9 @@ def run(args, described: str, setup: list) -> int:
                             "url": page.url,
                             "seconds": page.figures.seconds,
                             "median_seconds": page.figures.median,
+                            "kept_seconds": page.kept.seconds,
+                            "kept_median_seconds": page.kept.median,
+                            "kept_queries": page.kept.queries,
                             "queries": page.figures.queries,
                             "tiny_queries": page.tiny_queries,
                             "db_seconds": page.figures.db_seconds,
@@ -560,12 +595,14 @@ def run(args, described: str, setup: list) -> int:
                 indent=2,
             )
         )
-    met = all(
-        page.figures.median < PAGE_TARGET_SECONDS
-        and page.figures.median / page.sql_median <= RATIO_TARGET
-        for page in pages
-    )
-    print(f"\nTargets (< 300 ms, ≤ 1.5× SQL): {'all met' if met else 'NOT all met'}.")
+    for label, which in (("drawn", "figures"), ("shown again", "kept")):
+        met = all(
+            getattr(page, which).median < PAGE_TARGET_SECONDS
+            and getattr(page, which).median / page.sql_median <= RATIO_TARGET
+            for page in pages
+        )
+        verdict_text = "all met" if met else "NOT all met"
+        print(f"Targets (< 300 ms, ≤ 1.5× SQL), pages {label}: {verdict_text}.")
     print("All checks passed.")
     return 0
 

@@ -19,7 +19,7 @@ import threading
 import time
 import tracemalloc
 from collections import Counter
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -200,9 +200,13 @@ def max_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def measure(label, rows, action, *, prepare=None, verify=None, repeat=1, trace=False, profile=None):
+def measure(
+    label, rows, action, *, prepare=None, verify=None, repeat=1, trace=False, profile=None, rss=True
+):
     """Run `action(prepared)` `repeat` times timed, then once under tracemalloc if `trace`, then
-    once under cProfile if `profile` is a list (the profiler is appended to it).
+    once under cProfile if `profile` is a list (the profiler is appended to it). With `rss`, a
+    thread samples the RSS during each timed run (every 5 ms: it costs a short run a few
+    milliseconds, so runs that report no memory go without).
 
     `prepare()` runs before each run and `verify(prepared, result)` after it, both untimed and
     not counted.
@@ -214,12 +218,15 @@ def measure(label, rows, action, *, prepare=None, verify=None, repeat=1, trace=F
         prepared = prepare() if prepare else None
         counter = QueryCounter()
         release_memory()
-        with RssSampler() as rss, connection.execute_wrapper(counter):
+        with (
+            RssSampler() if rss else nullcontext() as sampler,
+            connection.execute_wrapper(counter),
+        ):
             start = time.perf_counter()
             result = action(prepared)
             figures.seconds.append(time.perf_counter() - start)
-        if rss.growth is not None:
-            figures.rss_growth = max(figures.rss_growth or 0, rss.growth)
+        if sampler is not None and sampler.growth is not None:
+            figures.rss_growth = max(figures.rss_growth or 0, sampler.growth)
         if verify:
             verify(prepared, result)
         figures.queries = counter.count
