@@ -197,6 +197,15 @@ def test_a_user_moved_to_another_county_sees_it_at_once(client, tree, users):
 
 
 @committing
+def test_a_refusal_is_shown_again_the_same(client, tree, users):
+    signed_in(client, users.city)
+    url = "/dashboard/api/?district=210800&month=2024-13"
+    first, again = client.get(url), client.get(url)
+    assert first.status_code == again.status_code == 400
+    assert first.json() == again.json() and "month" in again.json()["errors"]
+
+
+@committing
 def test_english_and_chinese_are_kept_apart(client, tree, users):
     signed_in(client, users.city)
     chinese, _queries = get(client, CITY_PAGE)
