@@ -10,8 +10,9 @@ format is the database's own: a SQLite backup restores into PostgreSQL and back.
 
 Restoring empties the database (flush) and loads the archive in one transaction: it either
 all comes back or nothing changes. Only the data version comes back new (a new token: no page
-kept since the backup is shown again, gaibo/data_version.py). The database must have the migrations the backup was taken
-with (`manage.py migrate` first; the manifest lists them and `restore` refuses a mismatch).
+kept since the backup is shown again, gaibo/data_version.py). The database must have the
+migrations the backup was taken with (`manage.py migrate` first; the manifest lists them and
+`restore` refuses a mismatch).
 """
 
 import json
