@@ -123,6 +123,8 @@ class Signed(HttpUser):
 
 
 STALE = "在您打开页面后"  # "…saved this at …, after you opened the page" (gaibo.versions)
+# "…saved this line at …, after the template was downloaded" (reports.imports)
+STALE_FILE = "晚于模板下载时间"
 STALE_PREVIEW = "预览之后数据已有变动"  # the figures changed after the preview
 REFUSED = "行未保存"  # "… rows were not saved: see the messages in red"
 
@@ -181,7 +183,7 @@ class County(Signed):
             catch_response=True,
         ) as preview:
             confirm = next((form for form in forms_of(preview.text) if "batch" in form), None)
-            if confirm is None and STALE in preview.text:
+            if confirm is None and (STALE in preview.text or STALE_FILE in preview.text):
                 preview.success()  # a line changed since the template was downloaded: told
                 self.told("report import preview")
                 return

@@ -43,8 +43,9 @@ def refuse_if_changed(instance: models.Model, loaded_version: int) -> int:
     return version
 
 
-def stale_message(instance: models.Model) -> str:
-    """Who saved the record last, and when: from its change history."""
+def last_saved(instance: models.Model) -> dict:
+    """Who saved the record last, and when (today's hour, or the day and hour): from its change
+    history, for the messages that refuse a save."""
     latest = instance.history.order_by("-history_date").first()
     who = (latest.history_user if latest else None) or "—"
     when = "—"
@@ -53,7 +54,11 @@ def stale_message(instance: models.Model) -> str:
         when = moment.strftime(
             "%H:%M" if moment.date() == timezone.localdate() else "%Y-%m-%d %H:%M"
         )
+    return {"user": who, "time": when}
+
+
+def stale_message(instance: models.Model) -> str:
     return _(
         "%(user)s saved this at %(time)s, after you opened the page; your changes were not "
         "saved. Reload the page to see theirs, then make your changes again."
-    ) % {"user": who, "time": when}
+    ) % last_saved(instance)

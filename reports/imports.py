@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from gaibo.forms import WanYuanField
 from gaibo.imports import ImportForm, SheetDateField, SheetImport, fingerprint
 from gaibo.money import YUAN_PER_WAN, wan_text
+from gaibo.versions import last_saved
 from reports import selectors, services
 
 
@@ -30,6 +31,12 @@ class ReportLineImportForm(ImportForm):
         label=gettext_lazy("Physical progress (%)"), min_value=0, max_value=100
     )
     remark = forms.CharField(label=gettext_lazy("Remark"), required=False, max_length=500)
+    # The line's version when the template was downloaded: a row that would change a line
+    # somebody saved since is refused, not written over theirs. Optional: a template of before
+    # this column still imports, unchecked.
+    version = forms.IntegerField(
+        label=gettext_lazy("Version (do not change)"), required=False, min_value=1
+    )
 
     def __init__(self, *args, report, lines, previous, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,8 +67,21 @@ class ReportLineImportForm(ImportForm):
             line.completed_area = line.completed_area or None
         if all(before[field] == getattr(line, field) for field in CHANGED_FIELDS):
             return None
+        if data["version"] is not None and data["version"] != line.version:
+            raise ValidationError(
+                _(
+                    "%(user)s saved this line at %(time)s, after the template was downloaded: "
+                    "importing this row would undo their change. Download the template again "
+                    "and make your changes in it."
+                )
+                % last_saved(line),
+                code="stale",
+            )
         services.report_line_save(
-            line=line, acting_user=self.user, previous=self.previous.get(line.project_id)
+            line=line,
+            acting_user=self.user,
+            expected_version=line.version,
+            previous=self.previous.get(line.project_id),
         )
         changes = [
             f"{LABELS[field]} {_shown(field, before[field])} → "
@@ -113,6 +133,7 @@ def report_sheet(report) -> SheetImport:
                 (line.investment_month / YUAN_PER_WAN).normalize(),
                 line.progress,
                 line.remark,
+                line.version,
             ]
             for line in lines
         ]

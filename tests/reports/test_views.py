@@ -158,18 +158,19 @@ HEADERS = [
     "形象进度(%)",
     "备注",
 ]
+TEMPLATE_HEADERS = [*HEADERS, "版本（请勿修改）"]  # the line's version, checked on upload
 
 
 def test_excel_round_trip(client, may, county, users):
     login(client, users.gaizhou)
     url = reverse("reports:report_import", args=[may.pk])
     rows = read_xlsx(client.get(url + "?template=1").content)
-    assert list(rows[0]) == HEADERS
+    assert list(rows[0]) == TEMPLATE_HEADERS
     assert [row[0] for row in rows[1:]] == ["EQ-1", county.building.code]
 
     filled = [list(row) for row in rows[1:]]
     filled[1][2:8] = [datetime.date(2024, 5, 6), None, 1200, 0, 80, 30]
-    response = client.post(url, {"file": xlsx_upload(HEADERS, filled)})
+    response = client.post(url, {"file": xlsx_upload(TEMPLATE_HEADERS, filled)})
     result = response.context["result"]
     assert result.ok, result.errors
     [(number, change)] = result.changes  # the unchanged equipment row writes nothing
@@ -292,6 +293,39 @@ def test_a_save_between_preview_and_confirmation_is_not_overwritten(client, may,
     assert line_of(may, county.equipment).progress == 10
 
 
+def test_a_row_a_colleague_saved_after_the_download_is_not_written_over(client, may, county, users):
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    rows = [list(row) for row in read_xlsx(client.get(url + "?template=1").content)]
+    fill(may, county.equipment, users.gaizhou, progress=10, remark="同事")  # after the download
+    rows[2][7] = 25  # the building: this user's own change
+    response = client.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
+    [error] = response.context["result"].errors
+    assert error.row == 2  # the equipment row: the file would put back 0 % and no remark
+    assert "晚于模板下载时间" in error.message and "请重新下载模板" in error.message
+    assert response.context["batch"] is None
+    assert line_of(may, county.equipment).progress == 10
+    assert line_of(may, county.building).progress == 0
+
+    rows = [list(row) for row in read_xlsx(client.get(url + "?template=1").content)]
+    rows[2][7] = 25  # downloaded again: the colleague's row comes as they left it
+    response = client.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
+    client.post(url, {"batch": response.context["batch"].pk})
+    assert line_of(may, county.building).progress == 25
+    assert line_of(may, county.equipment).progress == 10
+
+
+def test_a_template_of_before_the_version_column_still_imports(client, may, county, users):
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    rows = [list(row)[:9] for row in read_xlsx(client.get(url + "?template=1").content)]
+    rows[2][7] = 25
+    response = client.post(url, {"file": xlsx_upload(HEADERS, rows[1:])})
+    assert response.context["result"].errors == []
+    client.post(url, {"batch": response.context["batch"].pk})
+    assert line_of(may, county.building).progress == 25
+
+
 def test_exports_keep_formula_like_names_as_text_and_round_trip_remarks(client, may, county, users):
     """A project named like a formula is exported as text; a remark that starts with "-"
     comes back from the Excel template unchanged (so re-importing it changes nothing)."""
@@ -307,7 +341,7 @@ def test_exports_keep_formula_like_names_as_text_and_round_trip_remarks(client, 
 
     url = reverse("reports:report_import", args=[may.pk])
     template = client.get(url + "?template=1").content
-    assert [row[-1] for row in read_xlsx(template) if row[0] == county.building.code] == ["-待开工"]
+    assert [row[8] for row in read_xlsx(template) if row[0] == county.building.code] == ["-待开工"]
     response = client.post(url, {"file": SimpleUploadedFile("月报.xlsx", template)})
     assert response.context["result"].errors == []
     assert "没有需要写入的内容" in response.content.decode()
