@@ -92,7 +92,7 @@ class Signed(HttpUser):
     def saved_or_told(self, response, saved: str, name: str):
         """A write is saved (the page says so) or refused because somebody saved the same
         record first, which the user is told (counted apart, as "TOLD"); anything else fails."""
-        if response.status_code == 200 and STALE in response.text:
+        if response.status_code == 200 and (STALE in response.text or STALE_FILE in response.text):
             response.success()
             self.told(name)
         elif (

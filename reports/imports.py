@@ -139,7 +139,11 @@ def report_sheet(report) -> SheetImport:
         ]
 
     def snapshot() -> str:
-        return fingerprint(report.lines.order_by("pk").values_list("pk", "version"))
+        # The versions of the lines the rows are checked against, as they were read: a line
+        # saved between the preview's reading and the confirmation's changes it. (Read again
+        # from the table, a save just before the preview's snapshot would pass unseen, and a
+        # row it made stale be found only at the confirmation.)
+        return fingerprint((line.pk, line.version) for line in lines)
 
     return SheetImport(
         kind=f"reports.report.{report.pk}",
