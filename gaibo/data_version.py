@@ -26,14 +26,15 @@ import logging
 import re
 import uuid
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
+from django.utils.connection import ConnectionDoesNotExist
 
 from gaibo.models import DataVersion
 
 logger = logging.getLogger(__name__)
 
-# Leading comments and whitespace, then the statement's first word.
-FIRST_WORD = re.compile(r"^(?:\s+|/\*.*?\*/|--[^\n]*\n?)*(\w+)", re.DOTALL)
+# Leading comments, whitespace and brackets ("(SELECT …) UNION (SELECT …)"), then the first word.
+FIRST_WORD = re.compile(r"^(?:\s+|\(|/\*.*?\*/|--[^\n]*\n?)*(\w+)", re.DOTALL)
 READS = {
     "SELECT", "VALUES", "SHOW", "EXPLAIN", "SET", "PRAGMA", "BEGIN", "START", "COMMIT", "END",
     "ROLLBACK", "SAVEPOINT", "RELEASE",
@@ -104,10 +105,11 @@ def is_data_write(sql: str) -> bool:
 
 def watch_writes(execute, sql, params, many, context):
     """The execute wrapper: runs the statement, then, if it wrote data, raises the version (see
-    the module's docstring for when)."""
+    the module's docstring for when). Statements of a connection Django opens aside (to create
+    or drop the test database, say) write none of the application's data."""
     result = execute(sql, params, many, context)
-    if not _migrating and is_data_write(sql):
-        conn = context["connection"]
+    conn = context["connection"]
+    if not _migrating and is_data_write(sql) and _is_the_applications(conn):
         if not conn.in_atomic_block:
             _bump_logged()
         elif not any(func is _committed for _sids, func, _robust in conn.run_on_commit):
@@ -115,6 +117,13 @@ def watch_writes(execute, sql, params, many, context):
                 bump()
             transaction.on_commit(_committed, using=conn.alias)
     return result
+
+
+def _is_the_applications(conn) -> bool:
+    try:
+        return connections[conn.alias] is conn
+    except ConnectionDoesNotExist:
+        return False
 
 
 _migrating = False

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gaibo.forms import WanYuanField
-from gaibo.imports import ImportForm, SheetDateField, SheetImport, fingerprint
+from gaibo.imports import ImportForm, RowError, SheetDateField, SheetImport, fingerprint
 from gaibo.money import YUAN_PER_WAN, wan_text
 from gaibo.versions import last_saved
 from reports import selectors, services
@@ -68,21 +68,24 @@ class ReportLineImportForm(ImportForm):
         if all(before[field] == getattr(line, field) for field in CHANGED_FIELDS):
             return None
         if data["version"] is not None and data["version"] != line.version:
-            raise ValidationError(
-                _(
-                    "%(user)s saved this line at %(time)s, after the template was downloaded: "
-                    "importing this row would undo their change. Download the template again "
-                    "and make your changes in it."
-                )
-                % last_saved(line),
-                code="stale",
+            # Saved since the download: refused if the row changes a figure that changed since
+            # (it would put the older one back). A save that changed none of the row's figures
+            # (the finance bureau's confirmation, another column) is no conflict.
+            since = _changed_since(line, data["version"], before)
+            if since is None or any(getattr(line, field) != before[field] for field in since):
+                raise _stale(line)
+        try:
+            services.report_line_save(
+                line=line,
+                acting_user=self.user,
+                expected_version=line.version,
+                previous=self.previous.get(line.project_id),
             )
-        services.report_line_save(
-            line=line,
-            acting_user=self.user,
-            expected_version=line.version,
-            previous=self.previous.get(line.project_id),
-        )
+        except ValidationError as error:
+            # Saved between this import's reading and its writing.
+            if getattr(error, "code", None) == "stale":
+                raise _stale(line) from error
+            raise
         changes = [
             f"{LABELS[field]} {_shown(field, before[field])} → "
             f"{_shown(field, getattr(line, field))}"
@@ -93,6 +96,49 @@ class ReportLineImportForm(ImportForm):
             "project": f"{line.project.code} {line.project.name}",
             "changes": _("; ").join(changes),
         }
+
+    @classmethod
+    def combine(cls, rows):
+        """One row per project: a project given twice refuses the file, naming both rows."""
+        first_rows, kept, errors = {}, [], []
+        for number, form, good in rows:
+            line = form.cleaned_data.get("project") if hasattr(form, "cleaned_data") else None
+            if line is not None and line.pk in first_rows:
+                errors.append(
+                    RowError(
+                        number,
+                        str(cls.base_fields["project"].label),
+                        _("Project %(code)s is on row %(row)s already: give it one row.")
+                        % {"code": line.project.code, "row": first_rows[line.pk]},
+                    )
+                )
+                continue
+            if line is not None:
+                first_rows[line.pk] = number
+            if good:
+                kept.append((number, form))
+        return kept, errors
+
+
+def _changed_since(line, version: int, current: dict) -> set | None:
+    """The importable figures of the line that changed since its `version` (from its history),
+    or None when that version is not in the history."""
+    then = line.history.filter(version=version).order_by("-history_date").first()
+    if then is None:
+        return None
+    return {field for field in CHANGED_FIELDS if getattr(then, field) != current[field]}
+
+
+def _stale(line) -> ValidationError:
+    return ValidationError(
+        _(
+            "%(user)s saved this line at %(time)s, after the template was downloaded: "
+            "importing this row would undo their change. Download the template again and make "
+            "your changes in it."
+        )
+        % last_saved(line),
+        code="stale",
+    )
 
 
 CHANGED_FIELDS = (

@@ -271,6 +271,7 @@ def test_no_keeping_when_turned_off(tree, users, settings):
         ('COPY "funding_payment" FROM STDIN', True),
         ('UPDATE "gaibo_user" SET "is_active" = %s WHERE "gaibo_user"."id" = %s', True),
         ('SELECT * FROM "projects_school" FOR UPDATE', False),
+        ('(SELECT "id" FROM "projects_school") UNION (SELECT "id" FROM "projects_school")', False),
         ("WITH ids (id) AS (SELECT 1) SELECT id FROM ids", False),
         ('SAVEPOINT "s1"', False),
         ('RELEASE SAVEPOINT "s1"', False),

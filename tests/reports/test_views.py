@@ -315,6 +315,37 @@ def test_a_row_a_colleague_saved_after_the_download_is_not_written_over(client, 
     assert line_of(may, county.equipment).progress == 10
 
 
+def test_a_report_returned_after_the_finance_confirmation_takes_the_file_it_had(
+    client, may, county, users
+):
+    """The confirmation saves every line (its funds), changing none of the file's figures: the
+    county corrects the returned report in the file it downloaded before submitting."""
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    rows = [list(row) for row in read_xlsx(client.get(url + "?template=1").content)]
+    services.report_submit(report=may, acting_user=users.gaizhou)
+    services.report_confirm(report=may, acting_user=users.gaizhou_finance)
+    services.report_return(report=may, acting_user=users.city, reason="请核实进度")
+    rows[2][7] = 25
+    response = client.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
+    assert response.context["result"].errors == []
+    client.post(url, {"batch": response.context["batch"].pk})
+    assert line_of(may, county.building).progress == 25
+
+
+def test_a_project_given_twice_refuses_the_file_naming_both_rows(client, may, county, users):
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    rows = [list(row) for row in read_xlsx(client.get(url + "?template=1").content)]
+    rows[2][7] = 25
+    rows.append([*rows[2][:7], 30, *rows[2][8:]])
+    response = client.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
+    [error] = response.context["result"].errors
+    assert (error.row, error.column) == (4, "项目编号")
+    assert error.message == f"项目 {county.building.code} 已在第 3 行：每个项目只填一行。"
+    assert line_of(may, county.building).progress == 0
+
+
 def test_a_template_of_before_the_version_column_still_imports(client, may, county, users):
     login(client, users.gaizhou)
     url = reverse("reports:report_import", args=[may.pk])
