@@ -334,7 +334,9 @@ def run_import(
     The result carries the snapshot of the records the rows are checked against
     (`spec.snapshot`); given the preview's `snapshot`, the import writes nothing if they have
     changed since. It is taken inside the import's transaction, before any row, so a snapshot
-    that locks what it reads leaves no moment for another save in between."""
+    that locks what it reads leaves no moment for another save in between; one made of the
+    records as the rows were checked against them (the monthly report's) leaves that to the
+    writes, which check each record's version."""
     result = ImportResult()
     try:
         rows = []
