@@ -31,9 +31,9 @@ class ReportLineImportForm(ImportForm):
         label=gettext_lazy("Physical progress (%)"), min_value=0, max_value=100
     )
     remark = forms.CharField(label=gettext_lazy("Remark"), required=False, max_length=500)
-    # The line's version when the template was downloaded: a row that would change a line
-    # somebody saved since is refused, not written over theirs. Optional: a template of before
-    # this column still imports, unchecked.
+    # The line's version when the template was downloaded: a row that would put back a figure
+    # somebody changed since is refused, not written over theirs. Optional: a template of
+    # before this column still imports, unchecked.
     version = forms.IntegerField(
         label=gettext_lazy("Version (do not change)"), required=False, min_value=1
     )
@@ -102,7 +102,7 @@ class ReportLineImportForm(ImportForm):
         """One row per project: a project given twice refuses the file, naming both rows."""
         first_rows, kept, errors = {}, [], []
         for number, form, good in rows:
-            line = form.cleaned_data.get("project") if hasattr(form, "cleaned_data") else None
+            line = form.cleaned_data.get("project")  # its line, when the code is in the report
             if line is not None and line.pk in first_rows:
                 errors.append(
                     RowError(
