@@ -83,10 +83,10 @@ def _bump_logged() -> None:
         logger.exception("The data version could not be raised after a commit.")
 
 
-def pending() -> bool:
+def pending(conn=connection) -> bool:
     """True while the connection's transaction has written data not yet committed: a page drawn
     now shows figures no one else sees yet, and must be neither kept nor taken from the cache."""
-    return any(func is _committed for _sids, func, _robust in connection.run_on_commit)
+    return any(func is _committed for _sids, func, _robust in conn.run_on_commit)
 
 
 def is_data_write(sql: str) -> bool:
@@ -112,7 +112,7 @@ def watch_writes(execute, sql, params, many, context):
     if not _migrating and is_data_write(sql) and _is_the_applications(conn):
         if not conn.in_atomic_block:
             _bump_logged()
-        elif not any(func is _committed for _sids, func, _robust in conn.run_on_commit):
+        elif not pending(conn):
             if conn.vendor == "sqlite":
                 bump()
             transaction.on_commit(_committed, using=conn.alias)
