@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 
 from gaibo.money import yuan_to_wan
 
@@ -13,7 +12,7 @@ def wan(amount):
     """An amount in yuan shown in 万元 with two decimals and thousands separators."""
     if amount is None or amount == "":
         return "—"
-    return intcomma(f"{yuan_to_wan(amount):.2f}", use_l10n=False)
+    return f"{yuan_to_wan(amount):,.2f}"
 
 
 @register.filter

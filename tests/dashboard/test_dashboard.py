@@ -4,6 +4,7 @@ alerts; the JSON, the .xlsx and the bulletin; access and bad input."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -158,6 +159,11 @@ def test_the_page_shows_figures_charts_and_no_script(may, client, users):
     page = response.content.decode()
     assert "<svg" in page and "polyline" in page and "<script" not in page
     assert 'data-code="210882"' in page and 'class="laggard"' in page
+    # 大石桥市's row: its start rate (300 of 1,200 m², not yet approved) in the ranked column.
+    row = re.search(r'<tr class="laggard" data-code="210882">(.*?)</tr>', page, re.S).group(1)
+    assert '<td class="num ranked">25.0%</td>' in row
+    assert row.count("ranked") == 1
+    assert '2024-05 <span class="tag">未审批</span>' in row
     assert "/dashboard/?district=210881" in page  # drill-down to the county
     county = client.get("/dashboard/?district=210881&month=2024-05").content.decode()
     assert f"/dashboard/schools/{may.building.school.code}/" in county  # … to the school
