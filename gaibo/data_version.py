@@ -4,8 +4,9 @@ page drawn from the data can be kept and shown again until the data changes (gai
 Every statement the application sends goes through `watch_writes`, a database execute wrapper
 installed on each connection (gaibo.apps). Any statement but a read (SELECT, a read-only WITH,
 transaction control, SET, SHOW, EXPLAIN, PRAGMA) counts as a write of data, unless it only
-writes bookkeeping: sessions, sign-in attempts and times, API-key use, the token itself. A
-write raises the version once per transaction:
+writes bookkeeping (sessions, sign-in attempts and times, API-key use, the token itself) or a
+table an app declared unseen (`unseen`: a report's lines while it is being entered). A write
+raises the version once per transaction:
 - on PostgreSQL, after the commit, in its own statement (raising it inside the transaction
   would make every writer wait on the token's row). A page drawn between the commit and the
   raise is drawn from the new data under the old token, which is harmless; a page drawn before
@@ -47,8 +48,22 @@ TARGET = re.compile(
 WITH_WRITES = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 # Writes that change no figure of any page: sessions, sign-in attempts, API-key use, the token.
 NOT_DATA = ("django_session", "axes_", "gaibo_apitoken", DataVersion._meta.db_table)
+# Tables an app declared unseen (`unseen`): their writes alone change no kept page.
+_unseen: set[str] = set()
 # Django's sign-in stamp (django.contrib.auth.models.update_last_login).
 LAST_LOGIN = re.compile(r'^UPDATE\s+"gaibo_user"\s+SET\s+"last_login"\s*=\s*%s\s+WHERE\b')
+
+
+def unseen(*models) -> None:
+    """Writes to these models' tables (their history's included) raise no version. The app that
+    declares them answers for it: no kept page shows what they hold until another write, to a
+    table that is seen, in the same transaction (reports.apps: a report's lines are written only
+    while no dashboard counts the report, and the step that makes it count writes the report)."""
+    for model in models:
+        _unseen.add(model._meta.db_table.lower())
+        history = getattr(model, "history", None)
+        if history is not None:
+            _unseen.add(history.model._meta.db_table.lower())
 
 
 def current() -> str | None:
@@ -98,7 +113,9 @@ def is_data_write(sql: str) -> bool:
         return bool(WITH_WRITES.search(sql))
     statement = sql[first.start(1) :] if first else sql
     target = TARGET.match(statement)
-    if target and target.group(1).lower().startswith(NOT_DATA):
+    if target and (
+        target.group(1).lower().startswith(NOT_DATA) or target.group(1).lower() in _unseen
+    ):
         return False
     return not LAST_LOGIN.match(statement)
 

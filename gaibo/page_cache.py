@@ -8,7 +8,8 @@ made of:
 - the language and today's date (alerts count days from today);
 - the data version (gaibo/data_version.py), a token every commit that changed data replaces.
 
-A change of data, of a user's district, role or rights, is a commit, so it shows at once. A
+A change of data, of a user's district, role or rights, is a commit, so it shows at once (the
+lines of a report being entered, which no page counts yet, raise no version: reports.apps). A
 request whose own transaction has written (uncommitted) neither reads nor keeps a page.
 GAIBO_PAGE_CACHE_SECONDS bounds how long a page is kept at all; 0 turns this off.
 """

@@ -7,6 +7,7 @@ write commits."""
 
 import datetime
 import threading
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
@@ -16,9 +17,14 @@ from django.utils import timezone
 
 from gaibo import backup, data_version, page_cache
 from gaibo.api_tokens import api_token_issue
+from gaibo.choices import Role
 from gaibo.models import DataVersion
 from projects.models import School
-from tests.factories import PASSWORD, SchoolFactory
+from reports.services import report_return, report_submit
+from tests.dashboard.conftest import may  # noqa: F401 (fixture)
+from tests.factories import PASSWORD, SchoolFactory, UserFactory
+from tests.funding.conftest import money  # noqa: F401 (fixture)
+from tests.reports.conftest import clock, county, fill  # noqa: F401 (fixtures)
 
 committing = pytest.mark.django_db(transaction=True)
 
@@ -177,6 +183,41 @@ def test_sign_ins_sessions_and_api_key_use_change_no_page(client, tree, users):
 
 
 @committing
+def test_entering_a_report_keeps_the_pages_and_submitting_it_shows_at_once(
+    client,
+    tree,
+    users,
+    may,  # noqa: F811 (the fixture)
+):
+    """A report's lines are written only while no dashboard counts the report (reports.apps):
+    entering it raises no version; the step that makes it count, or a line that gives its
+    project new dates, does."""
+    finance = UserFactory(role=Role.COUNTY_FINANCE, district=tree.dashiqiao)
+    report = report_return(report=may.dashiqiao, acting_user=finance, reason="面积有误")
+    json_url = "/dashboard/api/?district=210800&month=2024-05&pending=1"
+
+    def dashiqiao():
+        with CaptureQueriesContext(connection) as queries:
+            data = client.get(json_url).json()
+        child = next(child for child in data["children"] if child["code"] == "210882")
+        return child["started_area"], len(queries)
+
+    signed_in(client, users.city)
+    assert dashiqiao()[0] == "0.00"  # returned: not counted
+    version = data_version.current()
+    line = fill(report, tree.projects["210882"], users.dashiqiao, started_area=Decimal("450"))
+    assert data_version.current() == version
+    assert dashiqiao() == ("0.00", 3)  # shown again: session, user, data version
+
+    report_submit(report=report, acting_user=users.dashiqiao)
+    assert dashiqiao()[0] == "450.00"
+    report_return(report=report, acting_user=finance, reason="日期有误")
+    version = data_version.current()
+    fill(report, line.project, users.dashiqiao, started_on=datetime.date(2024, 5, 3))
+    assert data_version.current() != version  # the project's start date changed too
+
+
+@committing
 def test_each_user_has_their_own_pages(client, tree, users):
     county_client = signed_in(Client(), users.gaizhou)
     signed_in(client, users.city)  # both signed in first: a sign-in is a write
@@ -281,6 +322,10 @@ def test_no_keeping_when_turned_off(tree, users, settings):
         ('INSERT INTO "axes_accesslog" ("username") VALUES (%s)', False),
         ('UPDATE "gaibo_apitoken" SET "last_used_at" = %s', False),
         ('UPDATE "gaibo_dataversion" SET "value" = ("value" + 1)', False),
+        # A report's lines and their history (reports.apps), not its totals.
+        ('UPDATE "reports_reportline" SET "progress" = %s', False),
+        ('INSERT INTO "reports_historicalreportline" ("progress") VALUES (%s)', False),
+        ('UPDATE "reports_reporttotals" SET "lines" = %s', True),
     ],
 )
 def test_which_statements_change_data(sql, writes):
