@@ -44,13 +44,17 @@ def refuse_if_changed(instance: models.Model, loaded_version: int) -> int:
 
 
 def last_saved(instance: models.Model) -> dict:
-    """Who saved the record last, and when (today's hour, or the day and hour): from its change
-    history, for the messages that refuse a save."""
-    latest = instance.history.order_by("-history_date").first()
-    who = (latest.history_user if latest else None) or "—"
+    """Who saved the record last, and when: from its change history, for the messages that
+    refuse a save."""
+    return saved_by(instance.history.order_by("-history_date").first())
+
+
+def saved_by(record) -> dict:
+    """Who made a change of the history, and when (today's hour, or the day and hour)."""
+    who = (record.history_user if record else None) or "—"
     when = "—"
-    if latest:
-        moment = timezone.localtime(latest.history_date)
+    if record:
+        moment = timezone.localtime(record.history_date)
         when = moment.strftime(
             "%H:%M" if moment.date() == timezone.localdate() else "%Y-%m-%d %H:%M"
         )

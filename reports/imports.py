@@ -1,6 +1,9 @@
 """The monthly report's Excel round trip: download the month pre-filled, fill it offline, upload
 it (see gaibo/imports.py). Each row is saved by the same service as the entry page."""
 
+import re
+import secrets
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -9,8 +12,26 @@ from django.utils.translation import gettext_lazy
 from gaibo.forms import WanYuanField
 from gaibo.imports import ImportForm, RowError, SheetDateField, SheetImport, fingerprint
 from gaibo.money import YUAN_PER_WAN, wan_text
-from gaibo.versions import last_saved
+from gaibo.versions import last_saved, saved_by
 from reports import selectors, services
+
+
+class TemplateVersionField(forms.CharField):
+    """The version column: the line's version when the template was downloaded and the code of
+    that download, "17-1a2b3c4d" ("17" in a template of before the code). Cleaned to
+    (version, code), the code "" when there is none."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        match = re.fullmatch(r"([1-9][0-9]*)(?:-([0-9a-f]{8}))?", text)
+        if match is None:
+            raise ValidationError(
+                _("Leave the version as the template has it (it tells what changed since)."),
+                code="invalid",
+            )
+        return int(match[1]), match[2] or ""
 
 
 class ReportLineImportForm(ImportForm):
@@ -31,12 +52,10 @@ class ReportLineImportForm(ImportForm):
         label=gettext_lazy("Physical progress (%)"), min_value=0, max_value=100
     )
     remark = forms.CharField(label=gettext_lazy("Remark"), required=False, max_length=500)
-    # The line's version when the template was downloaded: a row that would put back a figure
-    # somebody changed since is refused, not written over theirs. Optional: a template of
-    # before this column still imports, unchecked.
-    version = forms.IntegerField(
-        label=gettext_lazy("Version (do not change)"), required=False, min_value=1
-    )
+    # The line's version when the template was downloaded, and the download's code: a row that
+    # would put back a figure somebody changed since is refused, not written over theirs.
+    # Optional: a template of before this column still imports, unchecked.
+    version = TemplateVersionField(label=gettext_lazy("Version (do not change)"), required=False)
 
     def __init__(self, *args, report, lines, previous, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,13 +86,17 @@ class ReportLineImportForm(ImportForm):
             line.completed_area = line.completed_area or None
         if all(before[field] == getattr(line, field) for field in CHANGED_FIELDS):
             return None
-        if data["version"] is not None and data["version"] != line.version:
+        version, download = data["version"] or (None, "")
+        if version is not None and version != line.version:
             # Saved since the download: refused if the row changes a figure that changed since
             # (it would put the older one back). A save that changed none of the row's figures
-            # (the finance bureau's confirmation, another column) is no conflict.
-            since = _changed_since(line, data["version"], before)
-            if since is None or any(getattr(line, field) != before[field] for field in since):
-                raise _stale(line)
+            # (the finance bureau's confirmation, another column) is no conflict, nor an
+            # earlier upload of this same download (the file corrected and uploaded again).
+            since = _changed_since(line, version, download)
+            if since is None or any(getattr(line, field) != before[field] for field in since[0]):
+                raise _stale(line, since[1] if since else None)
+        if download:
+            line._change_reason = _import_reason(download)  # kept in the line's history
         try:
             services.report_line_save(
                 line=line,
@@ -120,23 +143,40 @@ class ReportLineImportForm(ImportForm):
         return kept, errors
 
 
-def _changed_since(line, version: int, current: dict) -> set | None:
-    """The importable figures of the line that changed since its `version` (from its history),
-    or None when that version is not in the history."""
+def _import_reason(download: str) -> str:
+    """The reason the line's history gives for a save by an upload of a template download."""
+    return f"Excel #{download}"
+
+
+def _changed_since(line, version: int, download: str) -> tuple[set, object] | None:
+    """The importable figures of the line that were changed since its `version`, and the last
+    change of them, from its history; changes by uploads of the `download` itself do not
+    count. None when that version is not in the history."""
     then = line.history.filter(version=version).order_by("-history_date").first()
     if then is None:
         return None
-    return {field for field in CHANGED_FIELDS if getattr(then, field) != current[field]}
+    changed, last, before = set(), None, then
+    for record in line.history.filter(history_date__gt=then.history_date).order_by("history_date"):
+        fields = {
+            field for field in CHANGED_FIELDS if getattr(record, field) != getattr(before, field)
+        }
+        if fields and not (download and record.history_change_reason == _import_reason(download)):
+            changed |= fields
+            last = record
+        before = record
+    return changed, last
 
 
-def _stale(line) -> ValidationError:
+def _stale(line, change=None) -> ValidationError:
+    """The refusal of a row that would undo a change saved after the download (the last such
+    change of the history, else the line's last save)."""
     return ValidationError(
         _(
             "%(user)s saved this line at %(time)s, after the template was downloaded: "
             "importing this row would undo their change. Download the template again and make "
             "your changes in it."
         )
-        % last_saved(line),
+        % (saved_by(change) if change is not None else last_saved(line)),
         code="stale",
     )
 
@@ -168,6 +208,7 @@ def report_sheet(report) -> SheetImport:
     lines = selectors.report_lines(report)
 
     def template_rows(user):
+        download = secrets.token_hex(4)  # this download's code, in each row's version
         return [
             [
                 line.project.code,
@@ -179,7 +220,7 @@ def report_sheet(report) -> SheetImport:
                 (line.investment_month / YUAN_PER_WAN).normalize(),
                 line.progress,
                 line.remark,
-                line.version,
+                f"{line.version}-{download}",
             ]
             for line in lines
         ]

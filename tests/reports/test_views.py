@@ -1,18 +1,21 @@
 """The report pages: entry, sign-off buttons, Excel round trip, export, tracker."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from gaibo.choices import Role
 from reports import services
 from reports.choices import ReportState
 from reports.models import ReportLine
-from tests.factories import PASSWORD, ProjectFactory
+from tests.factories import PASSWORD, ProjectFactory, UserFactory
 from tests.reports.conftest import fill, line_of
 from tests.spreadsheets import read_xlsx, xlsx_upload
 
@@ -21,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
+    return client
 
 
 def entry_data(report, changes=None):
@@ -194,6 +198,10 @@ def test_excel_round_trip(client, may, county, users):
         (lambda rows: rows[1].__setitem__(7, "三十"), "输入整数。"),
         (lambda rows: rows[1].__setitem__(7, "=10+20"), "单元格中是公式，请直接填写数值。"),
         (lambda rows: rows[1].__setitem__(7, 100), "形象进度为100%的项目应填写竣工日期。"),
+        (
+            lambda rows: rows[1].__setitem__(9, "第3版"),
+            "请保留模板中的版本，不要修改（它用于判断下载后哪些数据有变动）。",
+        ),
     ],
 )
 def test_bad_rows_refuse_the_whole_upload(client, may, county, users, change, expected):
@@ -313,6 +321,53 @@ def test_a_row_a_colleague_saved_after_the_download_is_not_written_over(client, 
     client.post(url, {"batch": response.context["batch"].pk})
     assert line_of(may, county.building).progress == 25
     assert line_of(may, county.equipment).progress == 10
+
+
+def test_the_same_file_corrected_and_uploaded_again_is_taken(client, may, county, users, tree):
+    """An upload of a download does not make that download stale: the file corrected after its
+    import goes in. Another download's upload is somebody else's change, and the refusal names
+    who made it (not whoever saved the line last)."""
+    url = reverse("reports:report_import", args=[may.pk])
+    colleague = login(
+        Client(),
+        UserFactory(username="gaizhou_2", role=Role.COUNTY_EDUCATION, district=tree.gaizhou),
+    )
+    login(client, users.gaizhou)
+
+    def download(by):
+        return [list(row) for row in read_xlsx(by.get(url + "?template=1").content)]
+
+    def upload(by, rows):
+        response = by.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
+        errors = response.context["result"].errors
+        if not errors:
+            by.post(url, {"batch": response.context["batch"].pk})
+        return errors
+
+    rows = download(client)
+    assert re.fullmatch(r"1-[0-9a-f]{8}", rows[2][9])  # the line's version and the download
+    rows[2][7] = 25
+    assert upload(client, rows) == []
+    rows[2][7] = 35  # a mistake seen after the import, corrected in the same file
+    assert upload(client, rows) == []
+    assert line_of(may, county.building).progress == 35
+
+    other = download(colleague)
+    assert other[2][9][-8:] != rows[2][9][-8:]
+    other[2][7] = 40
+    assert upload(colleague, other) == []
+    assert line_of(may, county.building).history.first().history_change_reason == (
+        f"Excel #{other[2][9][-8:]}"
+    )
+    # Submitted, confirmed (the finance bureau saves every line) and returned.
+    services.report_submit(report=may, acting_user=users.gaizhou)
+    services.report_confirm(report=may, acting_user=users.gaizhou_finance)
+    services.report_return(report=may, acting_user=users.city, reason="请核实进度")
+    rows[2][7] = 45  # the first file again: it would undo the colleague's 40
+    [error] = upload(client, rows)
+    assert error.row == 3 and "晚于模板下载时间" in error.message
+    assert error.message.startswith("gaizhou_2于")
+    assert line_of(may, county.building).progress == 40
 
 
 def test_a_report_returned_after_the_finance_confirmation_takes_the_file_it_had(
