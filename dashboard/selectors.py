@@ -681,7 +681,8 @@ def _alerts(
                 _("Rectification overdue"),
                 county_names[county_id] if at_county else subject(counties[county_id]),
                 row["count"],
-                findings_url,
+                # The findings counted: the county's, overdue at the month's end.
+                f"{findings_url}?{urlencode({'county': county_id, 'overdue_on': end})}",
             )
         )
     return alerts

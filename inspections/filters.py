@@ -2,8 +2,10 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gaibo.forms import DateInput
 from inspections.choices import UNRESOLVED_STATUSES, FindingStatus, Severity, VisitKind
 from inspections.models import Finding, Visit, VisitCounty
+from inspections.selectors import overdue_condition
 from projects.selectors import counties_visible_to
 
 
@@ -41,10 +43,17 @@ class FindingFilter(django_filters.FilterSet):
         field_name="responsible_county", queryset=_counties, label=_("County")
     )
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    # The findings a dashboard counted as overdue at a month's end (its alert links here).
+    overdue_on = django_filters.DateFilter(
+        method="filter_overdue_on", label=_("Overdue on"), widget=DateInput()
+    )
 
     class Meta:
         model = Finding
-        fields = ["q", "show", "status", "county", "severity"]
+        fields = ["q", "show", "status", "county", "severity", "overdue_on"]
+
+    def filter_overdue_on(self, queryset, name, value):
+        return queryset.filter(overdue_condition(value))
 
     def filter_show(self, queryset, name, value):
         if value == self.SHOW_OVERDUE:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext as _
 from docx import Document
@@ -277,6 +278,18 @@ def test_overdue_rectifications_are_counted_as_of_the_month_shown(tree, users):
     assert overdue(5) == {}
     assert overdue(6) == {"盖州市": 1}
     assert overdue(7) == {}
+    # The alert links to the findings it counted: overdue at June's end, verified since (not
+    # one due later).
+    make_finding(
+        visit=visit, county=tree.gaizhou, user=users.inspector, deadline=datetime.date(2030, 1, 1)
+    )
+    [alert] = [
+        a for a in board(users.city, tree.city, month=6).alerts if a.url.startswith("/supervision/")
+    ]
+    client = login(Client(), users.city)
+    listed = client.get(alert.url).context["object_list"]
+    assert [finding.pk for finding in listed] == [verified.pk]
+    assert not client.get("/supervision/findings/?overdue_on=2024-07-31").context["object_list"]
     make_finding(
         visit=visit, county=tree.gaizhou, user=users.inspector, deadline=datetime.date(2024, 6, 9)
     )
