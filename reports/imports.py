@@ -84,17 +84,25 @@ class ReportLineImportForm(ImportForm):
         if before["started_area"] is None:  # equipment and IT lines have no areas
             line.started_area = line.started_area or None
             line.completed_area = line.completed_area or None
-        if all(before[field] == getattr(line, field) for field in CHANGED_FIELDS):
-            return None
         version, download = data["version"] or (None, "")
         if version is not None and version != line.version:
-            # Saved since the download: refused if the row changes a figure that changed since
-            # (it would put the older one back). A save that changed none of the row's figures
-            # (the finance bureau's confirmation, another column) is no conflict, nor an
-            # earlier upload of this same download (the file corrected and uploaded again).
-            since = _changed_since(line, version, download)
-            if since is None or any(getattr(line, field) != before[field] for field in since[0]):
-                raise _stale(line, since[1] if since else None)
+            # Saved since the download. The row writes only what the file changed from the line
+            # as downloaded: its other figures stay as they are now (a colleague's save of them
+            # stands). A figure the file changed that somebody else changed since is refused:
+            # the file would undo their change. Not the uploader's own earlier upload of this
+            # download (the file corrected and uploaded again), nor a save that changed none of
+            # the figures (the finance bureau's confirmation).
+            downloaded = _as_downloaded(line, version)
+            if downloaded is None:
+                raise _stale(line)
+            for field in CHANGED_FIELDS:
+                if getattr(line, field) == getattr(downloaded, field):
+                    setattr(line, field, before[field])
+            changed, change = _changed_by_others(line, downloaded, download, self.user)
+            if any(getattr(line, field) != before[field] for field in changed):
+                raise _stale(line, change)
+        if all(before[field] == getattr(line, field) for field in CHANGED_FIELDS):
+            return None
         if download:
             line._change_reason = _import_reason(download)  # kept in the line's history
         try:
@@ -148,19 +156,27 @@ def _import_reason(download: str) -> str:
     return f"Excel #{download}"
 
 
-def _changed_since(line, version: int, download: str) -> tuple[set, object] | None:
-    """The importable figures of the line that were changed since its `version`, and the last
-    change of them, from its history; changes by uploads of the `download` itself do not
-    count. None when that version is not in the history."""
-    then = line.history.filter(version=version).order_by("-history_date").first()
-    if then is None:
-        return None
-    changed, last, before = set(), None, then
-    for record in line.history.filter(history_date__gt=then.history_date).order_by("history_date"):
+def _as_downloaded(line, version: int):
+    """The line as it was at `version` (its history's record), or None when the history has
+    no such version."""
+    return line.history.filter(version=version).order_by("-history_id").first()
+
+
+def _changed_by_others(line, downloaded, download: str, user) -> tuple[set, object]:
+    """The importable figures of the line that were changed after the downloaded record, and
+    the last change of them, from its history in the order of the versions; the user's own
+    uploads of the same download do not count."""
+    own = _import_reason(download) if download else None
+    changed, last, before = set(), None, downloaded
+    for record in line.history.filter(version__gt=downloaded.version).order_by(
+        "version", "history_id"
+    ):
         fields = {
             field for field in CHANGED_FIELDS if getattr(record, field) != getattr(before, field)
         }
-        if fields and not (download and record.history_change_reason == _import_reason(download)):
+        if fields and not (
+            record.history_change_reason == own and record.history_user_id == user.pk
+        ):
             changed |= fields
             last = record
         before = record

@@ -307,20 +307,72 @@ def test_a_row_a_colleague_saved_after_the_download_is_not_written_over(client, 
     rows = [list(row) for row in read_xlsx(client.get(url + "?template=1").content)]
     fill(may, county.equipment, users.gaizhou, progress=10, remark="同事")  # after the download
     rows[2][7] = 25  # the building: this user's own change
+    rows[1][7] = 20  # the equipment: it would undo the colleague's 10 %
     response = client.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
     [error] = response.context["result"].errors
-    assert error.row == 2  # the equipment row: the file would put back 0 % and no remark
+    assert error.row == 2
     assert "晚于模板下载时间" in error.message and "请重新下载模板" in error.message
     assert response.context["batch"] is None
-    assert line_of(may, county.equipment).progress == 10
     assert line_of(may, county.building).progress == 0
 
-    rows = [list(row) for row in read_xlsx(client.get(url + "?template=1").content)]
-    rows[2][7] = 25  # downloaded again: the colleague's row comes as they left it
+    rows[1][7] = 0  # the equipment row as downloaded: the colleague's figures stand
     response = client.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
+    assert response.context["result"].errors == []
+    [(_number, change)] = response.context["result"].changes
+    assert county.building.code in change
     client.post(url, {"batch": response.context["batch"].pk})
     assert line_of(may, county.building).progress == 25
+    equipment = line_of(may, county.equipment)
+    assert (equipment.progress, equipment.remark) == (10, "同事")
+
+
+def test_copies_of_one_download_filled_by_colleagues_each_write_their_own_rows(
+    client, may, county, users, tree
+):
+    """One person downloads the sheet and sends copies: each upload writes the rows its file
+    changed, and a copy that changes a figure another colleague's copy changed is refused."""
+    url = reverse("reports:report_import", args=[may.pk])
+    colleague = login(
+        Client(),
+        UserFactory(username="gaizhou_2", role=Role.COUNTY_EDUCATION, district=tree.gaizhou),
+    )
+    login(client, users.gaizhou)
+    mine = [list(row) for row in read_xlsx(client.get(url + "?template=1").content)]
+    theirs = [list(row) for row in mine]
+    theirs[1][7] = 10  # the colleague: the equipment
+    response = colleague.post(url, {"file": xlsx_upload(theirs[0], theirs[1:])})
+    colleague.post(url, {"batch": response.context["batch"].pk})
+
+    mine[2][7] = 25  # me: the building; the equipment row as downloaded
+    response = client.post(url, {"file": xlsx_upload(mine[0], mine[1:])})
+    assert response.context["result"].errors == []
+    client.post(url, {"batch": response.context["batch"].pk})
     assert line_of(may, county.equipment).progress == 10
+    assert line_of(may, county.building).progress == 25
+
+    theirs[2][7] = 30  # the colleague's copy changes the building too: it would undo my 25
+    response = colleague.post(url, {"file": xlsx_upload(theirs[0], theirs[1:])})
+    [error] = response.context["result"].errors
+    assert error.row == 3 and error.message.startswith("gaizhou于")
+    assert line_of(may, county.building).progress == 25
+
+
+def test_a_save_dated_before_the_download_by_another_servers_clock_still_counts(
+    client, may, county, users
+):
+    """Changes since the download are found by version, not by the servers' clocks."""
+    fill(may, county.building, users.gaizhou, progress=5)  # version 2
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    rows = [list(row) for row in read_xlsx(client.get(url + "?template=1").content)]
+    line = line_of(may, county.building)
+    line.progress = 30
+    line._history_date = line.history.get(version=2).history_date - datetime.timedelta(seconds=2)
+    services.report_line_save(line=line, acting_user=users.gaizhou)  # version 3, dated earlier
+    rows[2][7] = 20
+    response = client.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
+    assert [error.row for error in response.context["result"].errors] == [3]
+    assert line_of(may, county.building).progress == 30
 
 
 def test_the_same_file_corrected_and_uploaded_again_is_taken(client, may, county, users, tree):
