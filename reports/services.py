@@ -5,7 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,6 +91,21 @@ def _visible_report(report: Report, user, *, lock=False) -> Report:
         raise PermissionDenied(_("This report is outside your district."))
     found._visible_to_user_id = report._visible_to_user_id = user.pk
     return found
+
+
+def _hold_state(report: Report) -> None:
+    """Read the report's state again and keep it until the transaction ends: on PostgreSQL the
+    row is locked for share, so lines are saved side by side while a submission, return or
+    approval (which locks the row for update) waits for the saves under way, and a save that
+    waited for one finds the new state. So no line is written into a report that has left
+    entry, where the dashboards count its lines from then on (reports.apps). SQLite lets one
+    transaction write at a time."""
+    if connection.vendor != "postgresql":
+        return
+    table = connection.ops.quote_name(Report._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT "state" FROM {table} WHERE "id" = %s FOR SHARE', [report.pk])
+        report.state = cursor.fetchone()[0]
 
 
 @transaction.atomic
@@ -296,6 +311,7 @@ def report_line_save(
     if not acting_user.can_enter_reports:
         raise PermissionDenied(_("Your role cannot enter monthly reports."))
     report = _visible_report(line.report, acting_user)
+    _hold_state(report)
     line.report = report
     if not entry_is_open(report):
         raise ValidationError(

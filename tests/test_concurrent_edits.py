@@ -1,21 +1,26 @@
 """Two people saving the same project or payment at once: the second is told who saved in
-between, and nothing is silently lost (optimistic locking, gaibo.versions)."""
+between, and nothing is silently lost (optimistic locking, gaibo.versions). A report submitted
+while a line is being saved waits for it."""
 
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from funding import services as funding_services
 from funding.models import Payment
 from projects import services as project_services
 from projects.models import Project
+from reports import services as report_services
+from reports.models import ReportTotals
 from tests.concurrency import at_once
 from tests.factories import PASSWORD, UserFactory
 from tests.funding.conftest import a_payment, money  # noqa: F401 (fixture)
 from tests.projects.test_views import project_form_data
+from tests.reports.conftest import clock, county, line_of, may  # noqa: F401 (fixtures)
 
 
 def signed_in(client, user):
@@ -194,3 +199,38 @@ def test_the_admin_form_is_told_too(rf, tree, users):
     )
     assert not form.is_valid()
     assert "您打开页面后" in str(form.non_field_errors())
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_report_submitted_while_a_line_is_being_saved_counts_the_line(may, county, users):  # noqa: F811
+    """The submission waits for the save under way: the line is not written into a submitted
+    report behind its totals (nor behind the dashboards' kept pages)."""
+    saved, submitted, go = threading.Event(), threading.Event(), threading.Event()
+
+    def enter():
+        line = line_of(may, county.building)
+        line.investment_month = Decimal("1000000")
+        report_services.report_line_save(line=line, acting_user=users.gaizhou)
+        saved.set()
+        assert go.wait(timeout=10)  # the transaction stays open meanwhile
+
+    def submit():
+        assert saved.wait(timeout=10)
+        report_services.report_submit(report=may, acting_user=users.gaizhou)
+        submitted.set()
+
+    def watch():
+        assert saved.wait(timeout=10)
+        waited = not submitted.wait(timeout=1)
+        go.set()
+        return waited
+
+    def enter_in_a_transaction():
+        with transaction.atomic():
+            return enter()
+
+    outcomes = at_once(enter_in_a_transaction, submit, watch)
+    assert outcomes[:2] == [None, None] and outcomes[2] is True  # the submission waited
+    totals = ReportTotals.objects.get(report=may)
+    assert totals.investment == Decimal("1000000")
