@@ -175,7 +175,7 @@ def _changed_by_others(line, downloaded, download: str, user) -> tuple[set, obje
             field for field in CHANGED_FIELDS if getattr(record, field) != getattr(before, field)
         }
         if fields and not (
-            record.history_change_reason == own and record.history_user_id == user.pk
+            own and record.history_change_reason == own and record.history_user_id == user.pk
         ):
             changed |= fields
             last = record

@@ -357,6 +357,21 @@ def test_copies_of_one_download_filled_by_colleagues_each_write_their_own_rows(
     assert line_of(may, county.building).progress == 25
 
 
+def test_a_template_without_the_download_code_counts_every_save_since(client, may, county, users):
+    """A template of before the code (the version alone): the uploader's own save on the entry
+    page since the download is not taken for an earlier upload of the file."""
+    login(client, users.gaizhou)
+    url = reverse("reports:report_import", args=[may.pk])
+    rows = [list(row) for row in read_xlsx(client.get(url + "?template=1").content)]
+    for row in rows[1:]:
+        row[9] = int(row[9].split("-")[0])
+    fill(may, county.building, users.gaizhou, progress=15)
+    rows[2][7] = 20
+    response = client.post(url, {"file": xlsx_upload(rows[0], rows[1:])})
+    assert [error.row for error in response.context["result"].errors] == [3]
+    assert line_of(may, county.building).progress == 15
+
+
 def test_a_save_dated_before_the_download_by_another_servers_clock_still_counts(
     client, may, county, users
 ):
