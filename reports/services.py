@@ -113,9 +113,9 @@ def _hold_state(report: Report) -> None:
 @contextmanager
 def state_held(report: Report):
     """Around the line saves of one transaction (an import's rows, each in a savepoint): the
-    report's state held once, at the start, not by each save (PostgreSQL locks a row again in
-    each savepoint at a growing cost: a 5,000-row import took 40 s instead of 31). Gives what
-    gaibo.imports wants of a batch (an object it marks `discard`)."""
+    report's state held once, at the start, not by each save (a statement a row, and a lock
+    taken again in each savepoint). Gives what gaibo.imports wants of a batch (an object it
+    marks `discard`)."""
     _hold_state(report)
     report._state_held = True
     try:
