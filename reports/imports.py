@@ -86,19 +86,18 @@ class ReportLineImportForm(ImportForm):
             line.completed_area = line.completed_area or None
         version, download = data["version"] or (None, "")
         if version is not None and version != line.version:
-            # Saved since the download. The row writes only what the file changed from the line
-            # as downloaded: its other figures stay as they are now (a colleague's save of them
-            # stands). A figure the file changed that somebody else changed since is refused:
-            # the file would undo their change. Not the uploader's own earlier upload of this
-            # download (the file corrected and uploaded again), nor a save that changed none of
-            # the figures (the finance bureau's confirmation).
+            # Saved since the download. A figure somebody else changed since (not the
+            # uploader's own earlier upload of this download, the file corrected and uploaded
+            # again; nor a save that changed no figure, the finance bureau's confirmation) is
+            # kept as they saved it where the file left it as downloaded, and refuses the row
+            # where the file changed it: the file would undo their change.
             downloaded = _as_downloaded(line, version)
             if downloaded is None:
                 raise _stale(line)
-            for field in CHANGED_FIELDS:
+            changed, change = _changed_by_others(line, downloaded, download, self.user)
+            for field in changed:
                 if getattr(line, field) == getattr(downloaded, field):
                     setattr(line, field, before[field])
-            changed, change = _changed_by_others(line, downloaded, download, self.user)
             if any(getattr(line, field) != before[field] for field in changed):
                 raise _stale(line, change)
         if all(before[field] == getattr(line, field) for field in CHANGED_FIELDS):

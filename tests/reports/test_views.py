@@ -418,6 +418,11 @@ def test_the_same_file_corrected_and_uploaded_again_is_taken(client, may, county
     rows[2][7] = 35  # a mistake seen after the import, corrected in the same file
     assert upload(client, rows) == []
     assert line_of(may, county.building).progress == 35
+    rows[2][7] = 0  # and back to the figure as downloaded
+    assert upload(client, rows) == []
+    assert line_of(may, county.building).progress == 0
+    rows[2][7] = 35
+    assert upload(client, rows) == []
 
     other = download(colleague)
     assert other[2][9][-8:] != rows[2][9][-8:]
